@@ -1,0 +1,96 @@
+/** Base class of every error the codec reports. Match on the subclass or on `.name`. */
+export class CodecError extends Error {
+  /** True when the stream cannot continue after this error (the decoder refuses further input). */
+  readonly fatal: boolean = false
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'CodecError'
+  }
+}
+
+/** A frame's payload does not match the CRC-32 in its header. The frame is skipped; decoding continues. */
+export class ChecksumMismatchError extends CodecError {
+  constructor(
+    readonly code: number,
+    readonly size: number,
+    readonly expected: number,
+    readonly actual: number,
+    readonly requestId: number,
+  ) {
+    super(
+      `checksum mismatch on frame code ${code} (size ${size}): header says ${hex32(expected)}, payload is ${hex32(actual)}`,
+    )
+    this.name = 'ChecksumMismatchError'
+  }
+}
+
+/** A frame's type code is not in the registry in use. The frame is skipped; decoding continues. */
+export class UnknownMessageTypeError extends CodecError {
+  constructor(
+    readonly code: number,
+    readonly size: number,
+    readonly requestId: number,
+  ) {
+    super(`unknown message type code ${code} (frame size ${size}): not in the registry in use, frame dropped`)
+    this.name = 'UnknownMessageTypeError'
+  }
+}
+
+/** A frame's size field exceeds `maxMessageSize`. Fatal: detected from the header before any payload is buffered. */
+export class FrameTooLargeError extends CodecError {
+  override readonly fatal = true
+  constructor(
+    readonly code: number,
+    readonly frameSize: number,
+    readonly limit: number,
+  ) {
+    super(
+      `frame too large: code ${code} declares a total of ${frameSize} bytes (22-byte header + payload), over the limit of ${limit} bytes`,
+    )
+    this.name = 'FrameTooLargeError'
+  }
+}
+
+/** A buffer given to `decodeFrame` is not exactly one complete frame. */
+export class MalformedFrameError extends CodecError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'MalformedFrameError'
+  }
+}
+
+/** A request id was given with a length other than 4 bytes, or a number outside u32. */
+export class InvalidRequestIdError extends CodecError {
+  constructor(detail: string) {
+    super(`invalid request id: ${detail}; a request id is exactly 4 bytes`)
+    this.name = 'InvalidRequestIdError'
+  }
+}
+
+/** A message type code or name is invalid, or a registry already holds another type with that code. */
+export class InvalidMessageTypeError extends CodecError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'InvalidMessageTypeError'
+  }
+}
+
+/** A HELLO / HELLO_ACK payload (version text or capability block) is malformed. */
+export class InvalidHelloPayloadError extends CodecError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'InvalidHelloPayloadError'
+  }
+}
+
+/** A payload could not be decoded as the caller asked (UTF-8 / JSON). */
+export class PayloadDecodeError extends CodecError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'PayloadDecodeError'
+  }
+}
+
+export function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0')
+}

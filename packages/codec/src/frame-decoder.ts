@@ -1,0 +1,198 @@
+import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE } from './constants.js'
+import { crc32 } from './crc32.js'
+import { ChecksumMismatchError, type CodecError, FrameTooLargeError, UnknownMessageTypeError } from './errors.js'
+import type { Frame } from './frame.js'
+import type { MessageTypeRegistry } from './message-type.js'
+
+/** Options of a `FrameDecoder`. */
+export interface FrameDecoderInit {
+  /** Called with each complete, valid frame, in stream order. */
+  onFrame: (frame: Frame) => void
+  /**
+   * Called with each decoding error. Non-fatal ones (`ChecksumMismatchError`, `UnknownMessageTypeError`) skip
+   * that frame only; a fatal one (`FrameTooLargeError`) stops the decoder, which then refuses further input.
+   * Without it, non-fatal errors are only counted and a fatal one is thrown from `push`.
+   */
+  onError?: (error: CodecError) => void
+  /** Limit on a frame's total length (header + payload); default 10 MiB (the reference's). No hidden cap. */
+  maxMessageSize?: number
+  /** When given, frames whose code is not in it are reported (`UnknownMessageTypeError`) and skipped. */
+  registry?: MessageTypeRegistry
+}
+
+/** Counters kept by a decoder. */
+export interface FrameDecoderStats {
+  frames: number
+  bytes: number
+  checksumErrors: number
+  unknownTypes: number
+}
+
+const TWO_32 = 0x1_0000_0000
+const EMPTY = new Uint8Array(0)
+
+/**
+ * Cuts a TCP byte stream into frames. Chunks are kept in a list, never concatenated: a payload that lies
+ * inside one chunk is handed out as a zero-copy view of it (so it keeps that chunk alive while you hold it;
+ * copy it if you keep it long), and only a frame that spans chunks is copied, once, into its own buffer.
+ * The size field is checked against `maxMessageSize` as soon as a header is complete, before any payload is
+ * buffered.
+ */
+export class FrameDecoder {
+  readonly maxMessageSize: number
+  readonly stats: FrameDecoderStats = { frames: 0, bytes: 0, checksumErrors: 0, unknownTypes: 0 }
+  readonly #onFrame: (frame: Frame) => void
+  readonly #onError: ((error: CodecError) => void) | undefined
+  readonly #registry: MessageTypeRegistry | undefined
+  #chunks: Uint8Array[] = []
+  #first = 0 // index of the first live chunk (an index, not shift(): O(1) per consumed chunk)
+  #head = 0 // read offset in #chunks[#first]
+  #buffered = 0 // bytes held, from #head
+  #failed: CodecError | undefined
+  readonly #header = new Uint8Array(HEADER_SIZE)
+
+  constructor(init: FrameDecoderInit) {
+    this.#onFrame = init.onFrame
+    this.#onError = init.onError
+    this.#registry = init.registry
+    this.maxMessageSize = init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
+  }
+
+  /** Bytes received but not yet part of a complete frame. */
+  get bufferedBytes(): number {
+    return this.#buffered
+  }
+
+  /** The fatal error that stopped this decoder, if any. */
+  get error(): CodecError | undefined {
+    return this.#failed
+  }
+
+  /** Feeds a chunk. Returns false (and ignores the chunk) once a fatal error has stopped the decoder. */
+  push(chunk: Uint8Array): boolean {
+    if (this.#failed !== undefined) return false
+    if (chunk.length === 0) return true
+    this.#chunks.push(chunk)
+    this.#buffered += chunk.length
+    this.#drain()
+    return this.#failed === undefined
+  }
+
+  /** Drops everything buffered and clears a fatal error: the decoder starts afresh (for a new connection). */
+  reset(): void {
+    this.#chunks = []
+    this.#first = 0
+    this.#head = 0
+    this.#buffered = 0
+    this.#failed = undefined
+  }
+
+  #drain(): void {
+    while (this.#buffered >= HEADER_SIZE) {
+      let first = this.#chunks[this.#first]!
+      let h: Uint8Array
+      let ho: number
+      if (first.length - this.#head >= HEADER_SIZE) {
+        h = first
+        ho = this.#head
+      } else {
+        this.#copyOut(this.#header, HEADER_SIZE)
+        h = this.#header
+        ho = 0
+      }
+      const code = (h[ho]! << 8) | h[ho + 1]!
+      const size = u32(h, ho + 2)
+      const total = HEADER_SIZE + size
+      if (total > this.maxMessageSize) {
+        this.#fail(new FrameTooLargeError(code, total, this.maxMessageSize))
+        return
+      }
+      if (this.#buffered < total) return
+      const expected = u32(h, ho + 6)
+      const timestamp = u32(h, ho + 10) * TWO_32 + u32(h, ho + 14)
+      const requestId = u32(h, ho + 18)
+
+      let payload: Uint8Array
+      first = this.#chunks[this.#first]!
+      if (first.length - this.#head >= total) {
+        payload = size === 0 ? EMPTY : first.subarray(this.#head + HEADER_SIZE, this.#head + total)
+        this.#skip(total)
+      } else {
+        this.#skip(HEADER_SIZE)
+        payload = new Uint8Array(size)
+        this.#copyOut(payload, size)
+        this.#skip(size)
+      }
+
+      const actual = size === 0 ? 0 : crc32(payload)
+      if (actual !== expected) {
+        this.stats.checksumErrors++
+        this.#report(new ChecksumMismatchError(code, size, expected, actual, requestId))
+        continue
+      }
+      if (this.#registry !== undefined && !this.#registry.has(code)) {
+        this.stats.unknownTypes++
+        this.#report(new UnknownMessageTypeError(code, size, requestId))
+        continue
+      }
+      this.stats.frames++
+      this.stats.bytes += total
+      this.#onFrame({ code, requestId, timestamp, payload })
+      if (this.#failed !== undefined) return // onFrame may have reset or failed us
+    }
+  }
+
+  /** Copies the next `n` buffered bytes into `target` without consuming them. */
+  #copyOut(target: Uint8Array, n: number): void {
+    let written = 0
+    let offset = this.#head
+    for (let i = this.#first; written < n; i++) {
+      const c = this.#chunks[i]!
+      const take = Math.min(c.length - offset, n - written)
+      target.set(c.subarray(offset, offset + take), written)
+      written += take
+      offset = 0
+    }
+  }
+
+  /** Consumes `n` buffered bytes, dropping chunks that are used up. */
+  #skip(n: number): void {
+    this.#buffered -= n
+    while (n > 0) {
+      const c = this.#chunks[this.#first]!
+      const left = c.length - this.#head
+      if (n < left) {
+        this.#head += n
+        return
+      }
+      n -= left
+      this.#chunks[this.#first++] = EMPTY // release the chunk
+      this.#head = 0
+    }
+    if (this.#first === this.#chunks.length) {
+      this.#chunks.length = 0
+      this.#first = 0
+    } else if (this.#first > 1024 && this.#first * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#first)
+      this.#first = 0
+    }
+  }
+
+  #report(error: CodecError): void {
+    this.#onError?.(error)
+  }
+
+  #fail(error: CodecError): void {
+    this.#failed = error
+    this.#chunks = []
+    this.#first = 0
+    this.#head = 0
+    this.#buffered = 0
+    if (this.#onError === undefined) throw error
+    this.#onError(error)
+  }
+}
+
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
+}

@@ -1,0 +1,48 @@
+import { type Frame, encodeFrame } from './frame.js'
+import type { MessageType } from './message-type.js'
+import { type PayloadInput, toPayload } from './payload.js'
+import { nextRequestId, requestIdToBytes, toRequestId } from './request-id.js'
+
+/** Options of a `Request`. */
+export interface RequestInit {
+  /** Exactly 4 bytes (or a u32). Generated when absent; any other length throws `InvalidRequestIdError`. */
+  requestId?: Uint8Array | number
+}
+
+/** A message to send: a type, a payload (bytes or UTF-8 text) and a 4-byte request id. */
+export class Request {
+  readonly type: MessageType
+  readonly payload: Uint8Array
+  /** The request id as a u32 (big-endian value of the 4 bytes). */
+  readonly id: number
+  /** True when the id was generated here rather than given by the caller. */
+  readonly generatedId: boolean
+
+  constructor(type: MessageType, payload: PayloadInput = new Uint8Array(0), init: RequestInit = {}) {
+    this.type = type
+    this.payload = toPayload(payload)
+    this.generatedId = init.requestId === undefined
+    this.id = init.requestId === undefined ? nextRequestId() : toRequestId(init.requestId)
+  }
+
+  /** The 4 request-id bytes. */
+  get requestId(): Uint8Array {
+    return requestIdToBytes(this.id)
+  }
+
+  /** The frame bytes, as the reference's `Request.compile()`; `timestamp` defaults to now. */
+  compile(timestamp?: number): Buffer {
+    return encodeFrame({
+      code: this.type.code,
+      payload: this.payload,
+      requestId: this.id,
+      ...(timestamp === undefined ? {} : { timestamp }),
+    })
+  }
+
+  /** This request as a frame to hand to a transport. */
+  toFrame(timestamp = Date.now()): Frame {
+    return { code: this.type.code, requestId: this.id, timestamp, payload: this.payload }
+  }
+
+}
