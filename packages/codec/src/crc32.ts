@@ -1,34 +1,101 @@
 import * as zlib from 'node:zlib'
 
-let table: Int32Array | undefined
+/**
+ * Payloads shorter than this are checksummed in JS: a call into zlib costs more than the JS loop for them
+ * (measured on Node 20: about 150 ns of call overhead, against about 1 ns per byte for slice-by-16).
+ */
+export const NATIVE_CRC32_THRESHOLD = 256
 
-function makeTable(): Int32Array {
-  const t = new Int32Array(256)
+// Slice-by-16 tables: T[k * 256 + n] is the CRC of byte n followed by k zero bytes.
+function makeTables(): Int32Array {
+  const t = new Int32Array(16 * 256)
   for (let n = 0; n < 256; n++) {
     let c = n
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
     t[n] = c
   }
+  for (let n = 0; n < 256; n++) {
+    let c = t[n]!
+    for (let k = 1; k < 16; k++) {
+      c = t[c & 0xff]! ^ (c >>> 8)
+      t[k * 256 + n] = c
+    }
+  }
   return t
 }
 
+// Built at load (about 30 µs) rather than on first use: a constant lets the hot loop skip a check.
+const TABLES = makeTables()
+
 /**
- * Table-driven CRC-32 (IEEE 802.3 / zlib: reflected poly 0xEDB88320, init and final xor 0xFFFFFFFF).
- * Used where `zlib.crc32` is missing (Node < 20.15 / 22.2). `previous` continues a running checksum.
+ * CRC-32 of `bytes[start, end)` continued from `previous`, read through `view`, a DataView over exactly
+ * the bytes of `bytes` (the decoder keeps one per chunk, so checking a frame allocates nothing).
+ */
+export function crc32Range(
+  bytes: Uint8Array,
+  view: DataView,
+  start: number,
+  end: number,
+  previous = 0,
+): number {
+  const t = TABLES
+  let crc = ~previous
+  let i = start
+  const end16 = end - ((end - start) & 15)
+  while (i < end16) {
+    const a = view.getInt32(i, true) ^ crc
+    const b = view.getInt32(i + 4, true)
+    const c = view.getInt32(i + 8, true)
+    const d = view.getInt32(i + 12, true)
+    crc =
+      t[3840 + (a & 0xff)]! ^
+      t[3584 + ((a >>> 8) & 0xff)]! ^
+      t[3328 + ((a >>> 16) & 0xff)]! ^
+      t[3072 + (a >>> 24)]! ^
+      t[2816 + (b & 0xff)]! ^
+      t[2560 + ((b >>> 8) & 0xff)]! ^
+      t[2304 + ((b >>> 16) & 0xff)]! ^
+      t[2048 + (b >>> 24)]! ^
+      t[1792 + (c & 0xff)]! ^
+      t[1536 + ((c >>> 8) & 0xff)]! ^
+      t[1280 + ((c >>> 16) & 0xff)]! ^
+      t[1024 + (c >>> 24)]! ^
+      t[768 + (d & 0xff)]! ^
+      t[512 + ((d >>> 8) & 0xff)]! ^
+      t[256 + ((d >>> 16) & 0xff)]! ^
+      t[d >>> 24]!
+    i += 16
+  }
+  while (i < end) crc = t[(crc ^ bytes[i++]!) & 0xff]! ^ (crc >>> 8)
+  return ~crc >>> 0
+}
+
+/**
+ * Table-driven CRC-32 (IEEE 802.3 / zlib: reflected poly 0xEDB88320, init and final xor 0xFFFFFFFF),
+ * slice-by-16. Used where `zlib.crc32` is missing (Node < 20.15 / 22.2) and for short inputs. `previous`
+ * continues a running checksum.
  */
 export function crc32Table(data: Uint8Array, previous = 0): number {
-  table ??= makeTable()
-  const t = table
-  let crc = ~previous
-  for (let i = 0; i < data.length; i++) crc = t[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8)
-  return ~crc >>> 0
+  return crc32Range(
+    data,
+    new DataView(data.buffer, data.byteOffset, data.byteLength),
+    0,
+    data.length,
+    previous,
+  )
 }
 
 const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32
 
-/** CRC-32 of `data` as an unsigned 32-bit number; zlib's native implementation when Node has it. */
-export const crc32: (data: Uint8Array, previous?: number) => number =
-  typeof native === 'function' ? (data, previous = 0) => native(data, previous) : crc32Table
-
-/** Whether `crc32` uses Node's native `zlib.crc32`. */
+/** Whether `crc32` uses Node's native `zlib.crc32` (for inputs of `NATIVE_CRC32_THRESHOLD` bytes or more). */
 export const nativeCrc32 = typeof native === 'function'
+
+/** The native zlib CRC-32 when this Node has it. */
+export const zlibCrc32: ((data: Uint8Array, value?: number) => number) | undefined = native
+
+/** CRC-32 of `data` as an unsigned 32-bit number: zlib's native implementation for long inputs when Node has it. */
+export const crc32: (data: Uint8Array, previous?: number) => number =
+  native !== undefined
+    ? (data, previous = 0) =>
+        data.length >= NATIVE_CRC32_THRESHOLD ? native(data, previous) : crc32Table(data, previous)
+    : crc32Table

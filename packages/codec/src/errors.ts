@@ -67,6 +67,16 @@ export class InvalidRequestIdError extends CodecError {
   }
 }
 
+/** A frame timestamp is not an integer number of milliseconds from 0 to Number.MAX_SAFE_INTEGER. */
+export class InvalidTimestampError extends CodecError {
+  constructor(readonly timestamp: number) {
+    super(
+      `invalid frame timestamp ${timestamp}: must be an integer number of ms from 0 to ${Number.MAX_SAFE_INTEGER}`,
+    )
+    this.name = 'InvalidTimestampError'
+  }
+}
+
 /** A message type code or name is invalid, or a registry already holds another type with that code. */
 export class InvalidMessageTypeError extends CodecError {
   constructor(message: string) {

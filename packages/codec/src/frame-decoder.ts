@@ -1,7 +1,12 @@
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE } from './constants.js'
-import { crc32 } from './crc32.js'
-import { ChecksumMismatchError, type CodecError, FrameTooLargeError, UnknownMessageTypeError } from './errors.js'
-import type { Frame } from './frame.js'
+import { crc32, crc32Range, NATIVE_CRC32_THRESHOLD } from './crc32.js'
+import {
+  ChecksumMismatchError,
+  type CodecError,
+  FrameTooLargeError,
+  UnknownMessageTypeError,
+} from './errors.js'
+import { checkMaxMessageSize, type Frame } from './frame.js'
 import type { MessageTypeRegistry } from './message-type.js'
 
 /** Options of a `FrameDecoder`. */
@@ -34,7 +39,7 @@ const EMPTY = new Uint8Array(0)
 /**
  * Cuts a TCP byte stream into frames. Chunks are kept in a list, never concatenated: a payload that lies
  * inside one chunk is handed out as a zero-copy view of it (so it keeps that chunk alive while you hold it;
- * copy it if you keep it long), and only a frame that spans chunks is copied, once, into its own buffer.
+ * copy it if you keep it long), and only a payload that spans chunks is copied, once, into its own buffer.
  * The size field is checked against `maxMessageSize` as soon as a header is complete, before any payload is
  * buffered.
  */
@@ -49,13 +54,16 @@ export class FrameDecoder {
   #head = 0 // read offset in #chunks[#first]
   #buffered = 0 // bytes held, from #head
   #failed: CodecError | undefined
+  #slowWaiting = false // the frame at the head is incomplete: wait for more input
   readonly #header = new Uint8Array(HEADER_SIZE)
+  #view: DataView | undefined // over #viewOf, for the JS checksum of short payloads
+  #viewOf: Uint8Array | undefined
 
   constructor(init: FrameDecoderInit) {
     this.#onFrame = init.onFrame
     this.#onError = init.onError
     this.#registry = init.registry
-    this.maxMessageSize = init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
+    this.maxMessageSize = checkMaxMessageSize(init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE)
   }
 
   /** Bytes received but not yet part of a complete frame. */
@@ -68,12 +76,17 @@ export class FrameDecoder {
     return this.#failed
   }
 
-  /** Feeds a chunk. Returns false (and ignores the chunk) once a fatal error has stopped the decoder. */
+  /**
+   * Feeds a chunk. Returns false (and ignores the chunk) once a fatal error has stopped the decoder.
+   * An exception thrown by `onFrame` / `onError` propagates out of `push`; the frame it concerned is consumed
+   * and the complete frames after it stay buffered until the next `push` (an empty chunk will do).
+   */
   push(chunk: Uint8Array): boolean {
     if (this.#failed !== undefined) return false
-    if (chunk.length === 0) return true
-    this.#chunks.push(chunk)
-    this.#buffered += chunk.length
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk)
+      this.#buffered += chunk.length
+    }
     this.#drain()
     return this.#failed === undefined
   }
@@ -84,62 +97,127 @@ export class FrameDecoder {
     this.#first = 0
     this.#head = 0
     this.#buffered = 0
+    this.#view = undefined
+    this.#viewOf = undefined
     this.#failed = undefined
   }
 
   #drain(): void {
+    const limit = this.maxMessageSize
     while (this.#buffered >= HEADER_SIZE) {
-      let first = this.#chunks[this.#first]!
-      let h: Uint8Array
-      let ho: number
-      if (first.length - this.#head >= HEADER_SIZE) {
-        h = first
-        ho = this.#head
-      } else {
-        this.#copyOut(this.#header, HEADER_SIZE)
-        h = this.#header
-        ho = 0
+      const c = this.#chunks[this.#first]!
+      const h = this.#head
+      // Fast path: a whole frame inside the first chunk (the common case) is read in place, its payload is a
+      // view, and a short payload is checksummed in JS through a DataView kept per chunk (no allocation).
+      if (c.length - h >= HEADER_SIZE) {
+        const size = u32(c, h + 2)
+        const total = HEADER_SIZE + size
+        if (total <= limit && c.length - h >= total) {
+          const code = (c[h]! << 8) | c[h + 1]!
+          const expected = u32(c, h + 6)
+          const timestamp = u32(c, h + 10) * TWO_32 + u32(c, h + 14)
+          const requestId = u32(c, h + 18)
+          const start = h + HEADER_SIZE
+          let payload: Uint8Array
+          let actual: number
+          if (size === 0) {
+            payload = EMPTY
+            actual = 0
+          } else {
+            payload = new Uint8Array(c.buffer, c.byteOffset + start, size)
+            if (size >= NATIVE_CRC32_THRESHOLD) actual = crc32(payload)
+            else {
+              if (this.#viewOf !== c) {
+                this.#viewOf = c
+                this.#view = new DataView(c.buffer, c.byteOffset, c.byteLength)
+              }
+              actual = crc32Range(c, this.#view!, start, start + size)
+            }
+          }
+          if (c.length - h === total) this.#skip(total)
+          else {
+            this.#head = h + total
+            this.#buffered -= total
+          }
+          this.#deliver(code, size, expected, actual, timestamp, requestId, payload)
+          if (this.#failed !== undefined) return // onFrame may have reset or failed us
+          continue
+        }
       }
-      const code = (h[ho]! << 8) | h[ho + 1]!
-      const size = u32(h, ho + 2)
-      const total = HEADER_SIZE + size
-      if (total > this.maxMessageSize) {
-        this.#fail(new FrameTooLargeError(code, total, this.maxMessageSize))
-        return
-      }
-      if (this.#buffered < total) return
-      const expected = u32(h, ho + 6)
-      const timestamp = u32(h, ho + 10) * TWO_32 + u32(h, ho + 14)
-      const requestId = u32(h, ho + 18)
+      this.#slowFrame()
+      if (this.#failed !== undefined || this.#slowWaiting) return
+    }
+  }
 
-      let payload: Uint8Array
-      first = this.#chunks[this.#first]!
-      if (first.length - this.#head >= total) {
-        payload = size === 0 ? EMPTY : first.subarray(this.#head + HEADER_SIZE, this.#head + total)
-        this.#skip(total)
+  /** One frame whose header or payload spans chunks; sets #slowWaiting when it is not complete yet. */
+  #slowFrame(): void {
+    this.#slowWaiting = false
+    const first = this.#chunks[this.#first]!
+    let h: Uint8Array
+    let ho: number
+    if (first.length - this.#head >= HEADER_SIZE) {
+      h = first
+      ho = this.#head
+    } else {
+      this.#copyOut(this.#header, HEADER_SIZE)
+      h = this.#header
+      ho = 0
+    }
+    const code = (h[ho]! << 8) | h[ho + 1]!
+    const size = u32(h, ho + 2)
+    const total = HEADER_SIZE + size
+    if (total > this.maxMessageSize) {
+      this.#fail(new FrameTooLargeError(code, total, this.maxMessageSize))
+      return
+    }
+    if (this.#buffered < total) {
+      this.#slowWaiting = true
+      return
+    }
+    const expected = u32(h, ho + 6)
+    const timestamp = u32(h, ho + 10) * TWO_32 + u32(h, ho + 14)
+    const requestId = u32(h, ho + 18)
+
+    this.#skip(HEADER_SIZE)
+    let payload: Uint8Array
+    if (size === 0) {
+      payload = EMPTY
+    } else {
+      const c = this.#chunks[this.#first]!
+      if (c.length - this.#head >= size) {
+        // header in an earlier chunk, payload inside this one: still a view
+        payload = new Uint8Array(c.buffer, c.byteOffset + this.#head, size)
       } else {
-        this.#skip(HEADER_SIZE)
         payload = new Uint8Array(size)
         this.#copyOut(payload, size)
-        this.#skip(size)
       }
-
-      const actual = size === 0 ? 0 : crc32(payload)
-      if (actual !== expected) {
-        this.stats.checksumErrors++
-        this.#report(new ChecksumMismatchError(code, size, expected, actual, requestId))
-        continue
-      }
-      if (this.#registry !== undefined && !this.#registry.has(code)) {
-        this.stats.unknownTypes++
-        this.#report(new UnknownMessageTypeError(code, size, requestId))
-        continue
-      }
-      this.stats.frames++
-      this.stats.bytes += total
-      this.#onFrame({ code, requestId, timestamp, payload })
-      if (this.#failed !== undefined) return // onFrame may have reset or failed us
+      this.#skip(size)
     }
+    this.#deliver(code, size, expected, size === 0 ? 0 : crc32(payload), timestamp, requestId, payload)
+  }
+
+  #deliver(
+    code: number,
+    size: number,
+    expected: number,
+    actual: number,
+    timestamp: number,
+    requestId: number,
+    payload: Uint8Array,
+  ): void {
+    if (actual !== expected) {
+      this.stats.checksumErrors++
+      this.#report(new ChecksumMismatchError(code, size, expected, actual, requestId))
+      return
+    }
+    if (this.#registry !== undefined && !this.#registry.has(code)) {
+      this.stats.unknownTypes++
+      this.#report(new UnknownMessageTypeError(code, size, requestId))
+      return
+    }
+    this.stats.frames++
+    this.stats.bytes += HEADER_SIZE + size
+    this.#onFrame({ code, requestId, timestamp, payload })
   }
 
   /** Copies the next `n` buffered bytes into `target` without consuming them. */
@@ -166,6 +244,10 @@ export class FrameDecoder {
         return
       }
       n -= left
+      if (c === this.#viewOf) {
+        this.#viewOf = undefined
+        this.#view = undefined
+      }
       this.#chunks[this.#first++] = EMPTY // release the chunk
       this.#head = 0
     }
@@ -188,6 +270,8 @@ export class FrameDecoder {
     this.#first = 0
     this.#head = 0
     this.#buffered = 0
+    this.#view = undefined
+    this.#viewOf = undefined
     if (this.#onError === undefined) throw error
     this.#onError(error)
   }

@@ -1,6 +1,13 @@
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE } from './constants.js'
 import { crc32 } from './crc32.js'
-import { ChecksumMismatchError, FrameTooLargeError, InvalidMessageTypeError, MalformedFrameError } from './errors.js'
+import {
+  ChecksumMismatchError,
+  FrameTooLargeError,
+  InvalidMessageTypeError,
+  InvalidRequestIdError,
+  InvalidTimestampError,
+  MalformedFrameError,
+} from './errors.js'
 import { toRequestId } from './request-id.js'
 
 /** A decoded frame. `payload` may be a view into the bytes it was decoded from (see FrameDecoder). */
@@ -45,7 +52,15 @@ export function writeFrame(
   if (!Number.isInteger(code) || code < 0 || code > 0xffff) {
     throw new InvalidMessageTypeError(`invalid message type code ${code}: must be an integer from 0 to 65535`)
   }
+  if (requestId >>> 0 !== requestId)
+    throw new InvalidRequestIdError(`${requestId} is not an unsigned 32-bit integer`)
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new InvalidTimestampError(timestamp)
   const size = payload.length
+  if (offset < 0 || offset + HEADER_SIZE + size > target.length) {
+    throw new RangeError(
+      `writeFrame: a ${HEADER_SIZE + size}-byte frame does not fit at offset ${offset} of a ${target.length}-byte buffer`,
+    )
+  }
   const hi = Math.floor(timestamp / TWO_32)
   const lo = timestamp - hi * TWO_32
   // Byte stores rather than a DataView: no allocation per frame on the write path.
@@ -81,7 +96,7 @@ export interface DecodeFrameOptions {
  * bad CRC. The returned payload is a view into `bytes`.
  */
 export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {}): Frame {
-  const limit = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
+  const limit = checkMaxMessageSize(options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE)
   if (bytes.length < HEADER_SIZE) {
     throw new MalformedFrameError(`truncated frame: ${bytes.length} bytes, a header alone is ${HEADER_SIZE}`)
   }
@@ -100,6 +115,16 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {})
   const actual = crc32(payload)
   if (expected !== actual) throw new ChecksumMismatchError(code, size, expected, actual, requestId)
   return { code, requestId, timestamp: v.getUint32(10) * TWO_32 + v.getUint32(14), payload }
+}
+
+/** Validates a `maxMessageSize` option: a number of bytes no smaller than a header (Infinity allowed). */
+export function checkMaxMessageSize(limit: number): number {
+  if (typeof limit !== 'number' || !(limit >= HEADER_SIZE)) {
+    throw new RangeError(
+      `maxMessageSize must be a number of bytes >= ${HEADER_SIZE} (the header size), got ${limit}`,
+    )
+  }
+  return limit
 }
 
 function putU32(t: Uint8Array, o: number, n: number): number {

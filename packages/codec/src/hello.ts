@@ -21,7 +21,7 @@ export interface HelloPayload {
 }
 
 const KEY_RE = /^[\x21-\x7e]+$/
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const ascii = new TextDecoder('latin1')
 
 /**
@@ -31,7 +31,8 @@ const ascii = new TextDecoder('latin1')
 export function encodeHelloPayload(version: string, capabilities?: Capabilities): Uint8Array {
   const v = Buffer.from(version, 'utf8')
   if (v.length > 0xffff) throw new InvalidHelloPayloadError(`version text of ${v.length} bytes is over 65535`)
-  const block = capabilities !== undefined && capabilities.size > 0 ? encodeCapabilities(capabilities) : undefined
+  const block =
+    capabilities !== undefined && capabilities.size > 0 ? encodeCapabilities(capabilities) : undefined
   const out = Buffer.allocUnsafe(2 + v.length + (block?.length ?? 0))
   out.writeUInt16BE(v.length, 0)
   v.copy(out, 2)
@@ -46,7 +47,9 @@ export function encodeHelloPayload(version: string, capabilities?: Capabilities)
  */
 export function decodeHelloPayload(payload: Uint8Array): HelloPayload {
   if (payload.length < 2) {
-    throw new InvalidHelloPayloadError(`HELLO payload of ${payload.length} bytes: needs at least a u16 length`)
+    throw new InvalidHelloPayloadError(
+      `HELLO payload of ${payload.length} bytes: needs at least a u16 length`,
+    )
   }
   const n = (payload[0]! << 8) | payload[1]!
   if (payload.length < 2 + n) {
@@ -62,7 +65,9 @@ export function decodeHelloPayload(payload: Uint8Array): HelloPayload {
   }
   const rest = payload.subarray(2 + n)
   const capabilities =
-    rest.length >= 2 && rest[0] === CAPABILITY_MAGIC_0 && rest[1] === CAPABILITY_MAGIC_1 ? decodeCapabilities(rest) : null
+    rest.length >= 2 && rest[0] === CAPABILITY_MAGIC_0 && rest[1] === CAPABILITY_MAGIC_1
+      ? decodeCapabilities(rest)
+      : null
   return { version, capabilities }
 }
 
@@ -112,7 +117,9 @@ export function encodeCapabilities(capabilities: Capabilities): Uint8Array {
     size += entry.length
   }
   if (size > CAPABILITY_MAX_BLOCK_SIZE) {
-    throw new InvalidHelloPayloadError(`capability block of ${size} bytes is over ${CAPABILITY_MAX_BLOCK_SIZE}`)
+    throw new InvalidHelloPayloadError(
+      `capability block of ${size} bytes is over ${CAPABILITY_MAX_BLOCK_SIZE}`,
+    )
   }
   const out = Buffer.allocUnsafe(size)
   out[0] = CAPABILITY_MAGIC_0
@@ -129,12 +136,15 @@ export function encodeCapabilities(capabilities: Capabilities): Uint8Array {
 
 /**
  * Decodes a capability block (starting at its magic). Entries of a later block version are read with the
- * same layout (the layout is fixed; versions only add keys). Duplicate keys: the first wins.
+ * same layout (the layout is fixed; versions only add keys). A key that appears twice is malformed (an encoder
+ * writing a Map never produces one, and rejecting it leaves no room for two decoders to disagree).
  */
 export function decodeCapabilities(block: Uint8Array): Capabilities {
   const bad = (why: string) => new InvalidHelloPayloadError(`malformed capability block: ${why}`)
-  if (block.length > CAPABILITY_MAX_BLOCK_SIZE) throw bad(`${block.length} bytes, over ${CAPABILITY_MAX_BLOCK_SIZE}`)
-  if (block.length < 4 || block[0] !== CAPABILITY_MAGIC_0 || block[1] !== CAPABILITY_MAGIC_1) throw bad('no header')
+  if (block.length > CAPABILITY_MAX_BLOCK_SIZE)
+    throw bad(`${block.length} bytes, over ${CAPABILITY_MAX_BLOCK_SIZE}`)
+  if (block.length < 4 || block[0] !== CAPABILITY_MAGIC_0 || block[1] !== CAPABILITY_MAGIC_1)
+    throw bad('no header')
   if (block[2] === 0) throw bad('block version 0')
   const count = block[3]!
   if (count > CAPABILITY_MAX_ENTRIES) throw bad(`${count} entries, over ${CAPABILITY_MAX_ENTRIES}`)
@@ -151,7 +161,8 @@ export function decodeCapabilities(block: Uint8Array): Capabilities {
     if (vl > CAPABILITY_MAX_VALUE_LENGTH) throw bad(`entry '${key}' value of ${vl} bytes`)
     const start = o + 3 + kl
     if (start + vl > block.length) throw bad(`entry '${key}' truncated`)
-    if (!out.has(key)) out.set(key, Uint8Array.prototype.slice.call(block, start, start + vl))
+    if (out.has(key)) throw bad(`key '${key}' appears twice`)
+    out.set(key, Uint8Array.prototype.slice.call(block, start, start + vl))
     o = start + vl
   }
   if (o !== block.length) throw bad(`${block.length - o} trailing bytes`)

@@ -43,6 +43,7 @@ export {
   InvalidHelloPayloadError,
   InvalidMessageTypeError,
   InvalidRequestIdError,
+  InvalidTimestampError,
   MalformedFrameError,
   PayloadDecodeError,
   UnknownMessageTypeError,
@@ -83,5 +84,11 @@ export {
 } from './message-type.js'
 export { decodeJson, decodeUtf8, encodeJson, encodeUtf8, type PayloadInput, toPayload } from './payload.js'
 export { Request, type RequestInit } from './request.js'
-export { nextRequestId, requestIdFromBytes, requestIdHex, requestIdToBytes, toRequestId } from './request-id.js'
+export {
+  nextRequestId,
+  requestIdFromBytes,
+  requestIdHex,
+  requestIdToBytes,
+  toRequestId,
+} from './request-id.js'
 export { Response } from './response.js'

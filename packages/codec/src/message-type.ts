@@ -19,7 +19,9 @@ export class MessageType {
 
   constructor(code: number, name: string, description = '') {
     if (!Number.isInteger(code) || code < 0 || code > 0xffff) {
-      throw new InvalidMessageTypeError(`invalid message type code ${code}: must be an integer from 0 to 65535`)
+      throw new InvalidMessageTypeError(
+        `invalid message type code ${code}: must be an integer from 0 to 65535`,
+      )
     }
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidMessageTypeError(`message type ${code} needs a non-empty name`)

@@ -1,7 +1,7 @@
 import { PayloadDecodeError } from './errors.js'
 
 const encoder = new TextEncoder()
-const strictDecoder = new TextDecoder('utf-8', { fatal: true })
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) // keep a leading U+FEFF, as Python's decode
 
 /** A payload as accepted everywhere: bytes, or a string sent as UTF-8. */
 export type PayloadInput = Uint8Array | string

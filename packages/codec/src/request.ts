@@ -1,4 +1,4 @@
-import { type Frame, encodeFrame } from './frame.js'
+import { encodeFrame, type Frame } from './frame.js'
 import type { MessageType } from './message-type.js'
 import { type PayloadInput, toPayload } from './payload.js'
 import { nextRequestId, requestIdToBytes, toRequestId } from './request-id.js'
@@ -44,5 +44,4 @@ export class Request {
   toFrame(timestamp = Date.now()): Frame {
     return { code: this.type.code, requestId: this.id, timestamp, payload: this.payload }
   }
-
 }
