@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Veltix chat demo. `pnpm chat` hosts a server and opens a client in this terminal; `pnpm chat --join`
+// joins a running one from another terminal; `--server-only` just hosts.
+import { parseArgs } from 'node:util'
+import { runChatClient } from './client.js'
+import { createChatServer } from './server.js'
+
+const USAGE = `usage: chat [--join | --server-only] [--host H] [--port P] [--nick NAME] [--room ROOM]
+  (no flag)      host a server on --port and chat in this terminal
+  --join         join a chat hosted elsewhere (another terminal: pnpm chat --join)
+  --server-only  host a server without a client`
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      join: { type: 'boolean', default: false },
+      'server-only': { type: 'boolean', default: false },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8080' },
+      nick: { type: 'string' },
+      room: { type: 'string', default: 'lobby' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) return void console.log(USAGE)
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}\n${USAGE}`)
+  const nick = values.nick ?? `user${Math.floor(Math.random() * 1000)}`
+
+  const server = values.join ? undefined : createChatServer(values.host, port)
+  if (server !== undefined) {
+    await server.start()
+    console.log(`chat server on ${values.host}:${server.port} — others join with: pnpm chat --join --port ${server.port}`)
+  }
+  const stop = async () => {
+    await server?.closeAll()
+    process.exit(0)
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  if (values['server-only']) return
+  await runChatClient(values.host, server?.port ?? port, nick, values.room)
+  await server?.closeAll()
+  console.log('bye')
+}
+
+main().catch((err: Error) => {
+  console.error(err.message)
+  process.exitCode = 1
+})
