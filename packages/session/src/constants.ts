@@ -1,0 +1,37 @@
+/** Protocol version announced in HELLO / HELLO_ACK by default: the reference's, never our package version. */
+export const DEFAULT_PROTOCOL_VERSION = '1.6.3'
+
+/** ms a connection has to complete the handshake (server: HELLO → HELLO_ACK; client: waiting for HELLO). */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 5_000
+
+/** ms `sendAndWait` waits for a reply before resolving null. */
+export const DEFAULT_REQUEST_TIMEOUT = 10_000
+
+/** ms `ping` waits for the PONG before resolving null. */
+export const DEFAULT_PING_TIMEOUT = 5_000
+
+/** Heartbeat interval (ms) used when `heartbeat: true`; the heartbeat is off unless asked for. */
+export const DEFAULT_HEARTBEAT_INTERVAL = 15_000
+
+/**
+ * Frames held before the handshake completes, by count and by payload bytes. Past either bound the peer is
+ * misbehaving (a well-behaved peer sends nothing but PING before the handshake): the session fails with
+ * `PreHandshakeOverflowError` and closes.
+ */
+export const DEFAULT_MAX_EARLY_FRAMES = 256
+export const DEFAULT_MAX_EARLY_BYTES = 1_048_576
+
+/** Reconnect defaults: no retries, 1 s between attempts, no backoff. */
+export const DEFAULT_RETRY = 0
+export const DEFAULT_RETRY_DELAY = 1_000
+/** Backoff defaults applied when `backoff` is given without these fields. */
+export const DEFAULT_BACKOFF_FACTOR = 2
+export const DEFAULT_BACKOFF_MAX_DELAY = 30_000
+export const DEFAULT_BACKOFF_JITTER = 0.2
+
+/** Offline queue bounds (messages sent while a reconnect is pending). */
+export const DEFAULT_OFFLINE_MAX_MESSAGES = 1_000
+export const DEFAULT_OFFLINE_MAX_BYTES = 1_048_576
+
+/** setTimeout's largest delay; longer deadlines are re-armed in steps. */
+export const MAX_TIMER_DELAY = 2_147_483_647

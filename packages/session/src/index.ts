@@ -1,0 +1,74 @@
+/**
+ * @packageDocumentation
+ * The Veltix session layer, over one `@veltix/transport` connection: the HELLO / HELLO_ACK handshake
+ * (interoperable with Python Veltix 1.6.3 both ways, hardened: per-connection HELLO id, strict HELLO_ACK check,
+ * handshake timeout, held early frames), ping/pong, request correlation with one timer per session, an optional
+ * heartbeat, and — client side — a `Reconnector` with retries, backoff and a bounded offline queue.
+ *
+ * @example
+ * ```ts
+ * import { MessageType, MessageTypeRegistry, Request } from '@veltix/codec'
+ * import { createServerTransport } from '@veltix/transport'
+ * import { Reconnector, Session } from '@veltix/session'
+ *
+ * const ECHO = new MessageType(201, 'echo')
+ * const registry = new MessageTypeRegistry()
+ * registry.register(ECHO)
+ *
+ * const server = createServerTransport({ host: '127.0.0.1', port: 0, registry })
+ * server.onConnection((connection) => {
+ *   new Session({
+ *     connection, role: 'server', registry,
+ *     onMessage: (res, s) => s.send(new Request(res.type, res.content, { requestId: res.id })),
+ *   })
+ * })
+ * const { port } = await server.listen()
+ *
+ * const client = new Reconnector({ transport: { host: '127.0.0.1', port, registry }, session: { registry }, retry: 3 })
+ * await client.connect()                                   // resolves after the handshake
+ * const reply = await client.sendAndWait(new Request(ECHO, 'hi'), { timeout: 2000 })
+ * console.log(reply?.text(), reply?.latency)               // 'hi', round trip in ms
+ * await client.disconnect()
+ * await server.close()
+ * ```
+ */
+export {
+  DEFAULT_BACKOFF_FACTOR,
+  DEFAULT_BACKOFF_JITTER,
+  DEFAULT_BACKOFF_MAX_DELAY,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_HEARTBEAT_INTERVAL,
+  DEFAULT_MAX_EARLY_BYTES,
+  DEFAULT_MAX_EARLY_FRAMES,
+  DEFAULT_OFFLINE_MAX_BYTES,
+  DEFAULT_OFFLINE_MAX_MESSAGES,
+  DEFAULT_PING_TIMEOUT,
+  DEFAULT_PROTOCOL_VERSION,
+  DEFAULT_REQUEST_TIMEOUT,
+  DEFAULT_RETRY,
+  DEFAULT_RETRY_DELAY,
+} from './constants.js'
+export {
+  AbortError,
+  ConnectionClosedError,
+  DuplicateRequestIdError,
+  HandshakeError,
+  HandshakeTimeoutError,
+  HeartbeatTimeoutError,
+  NotConnectedError,
+  OfflineQueueFullError,
+  PreHandshakeOverflowError,
+  SendRejectedError,
+  SessionError,
+  VersionMismatchError,
+} from './errors.js'
+export {
+  type HandshakeMode,
+  type HeartbeatInit,
+  Session,
+  type SessionCloseInfo,
+  type SessionCloseReason,
+  type SessionInit,
+  type SessionStats,
+  type WaitOptions,
+} from './session.js'
