@@ -313,11 +313,16 @@ export class FileSink {
     const room = this.rotationSize - this.#size
     let m = 0
     let chars = 0
-    while (m < pending.length) {
-      const c = (pending[m] as string).length
-      if (chars + c > room && m > 0) break
-      chars += c
-      m++
+    if (this.#pendingChars <= room) {
+      m = pending.length // the usual case: everything may fit
+      chars = this.#pendingChars
+    } else {
+      while (m < pending.length) {
+        const c = (pending[m] as string).length
+        if (chars + c > room && m > 0) break
+        chars += c
+        m++
+      }
     }
     let buf = Buffer.from(m === 1 ? (pending[0] as string) : pending.slice(0, m).join(''), 'utf8')
     if (this.#size + buf.length > this.rotationSize) {

@@ -6,11 +6,47 @@ const MAX_DEPTH = 8
  * nesting past 8 levels `"[Object]"`/`"[Array]"`.
  */
 export function safeJson(value: unknown): string {
+  // Fast path: the usual context (plain objects, arrays, strings, numbers, booleans) needs no normalizing.
+  try {
+    if (isPlain(value, 0)) return JSON.stringify(value) ?? 'null'
+  } catch {
+    // a getter or proxy threw: the careful path below reports it
+  }
   try {
     return JSON.stringify(normalize(value, [], 0)) ?? 'null'
   } catch (err) {
     return JSON.stringify(`[unserializable: ${err instanceof Error ? err.message : String(err)}]`)
   }
+}
+
+const PLAIN_DEPTH = 3
+
+/** Plain data JSON.stringify renders faithfully and cannot throw on (bounded depth, so no cycle). */
+function isPlain(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return true
+    case 'object':
+      break
+    default:
+      return false
+  }
+  if (value === null) return true
+  if (depth >= PLAIN_DEPTH) return false
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPlain(value[i], depth + 1)) return false
+    return true
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return false
+  // biome-ignore lint/suspicious/noExplicitAny: indexing a plain object
+  const obj = value as Record<string, any>
+  if (typeof obj.toJSON === 'function') return false
+  for (const key in obj) if (!isPlain(obj[key], depth + 1)) return false
+  return true
 }
 
 function normalize(value: unknown, ancestors: object[], depth: number): unknown {
