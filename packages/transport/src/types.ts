@@ -88,6 +88,9 @@ export interface Connection {
   readonly remoteAddress: string
   readonly remotePort: number
   readonly remoteFamily: 'IPv4' | 'IPv6' | string
+  /** This side's address and port ('memory' and 0 for a connection pair). */
+  readonly localAddress: string
+  readonly localPort: number
   /** True once closing has begun (no more sends accepted). */
   readonly closed: boolean
   /** Bytes queued for sending and not yet handed to the OS. */

@@ -1,0 +1,49 @@
+import { BufferSize, PerformanceMode, SocketCore } from './types.js'
+
+/** Core used when `core` is not given. */
+export const DEFAULT_SOCKET_CORE = SocketCore.LOOP
+/** Socket read/write high-water mark when `bufferSize` is not given (the reference's default). */
+export const DEFAULT_BUFFER_SIZE = BufferSize.MEDIUM
+/** Performance mode when `performanceMode` is not given. */
+export const DEFAULT_PERFORMANCE_MODE = PerformanceMode.BALANCED
+/** Outbound queue size (bytes not yet handed to the OS) above which `send` reports `backpressure`. */
+export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024
+/**
+ * Hard cap on one connection's outbound queue. The effective default is the larger of this and
+ * `2 × maxMessageSize`, so that a frame of the largest allowed size can always be queued.
+ */
+export const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024
+/** Default policy when a send would exceed the hard cap: reject that send, keep the connection. */
+export const DEFAULT_OVERFLOW_POLICY: 'error' | 'close' = 'error'
+/** Default host of a server transport. */
+export const DEFAULT_HOST = '0.0.0.0'
+/** Connect timeout in ms when `connectTimeout` is not given. */
+export const DEFAULT_CONNECT_TIMEOUT = 10_000
+/**
+ * After a graceful `close()` has flushed and sent FIN, how long (ms) we wait for the peer's FIN before
+ * destroying the socket (waiting avoids a reset that could discard data the peer has not read yet).
+ */
+export const DEFAULT_CLOSE_TIMEOUT = 2_000
+/** Message type code of the frame sent to a connection refused by `maxConnection` (ERROR). */
+export const MAX_CONNECTIONS_ERROR_CODE = 20
+
+/** Write coalescing: a connection flushes early once this many bytes are queued in one tick. */
+export const FLUSH_THRESHOLD: Record<PerformanceMode, number> = {
+  [PerformanceMode.LOW]: 16 * 1024,
+  [PerformanceMode.BALANCED]: 64 * 1024,
+  [PerformanceMode.HIGH]: 256 * 1024,
+}
+/** TCP keep-alive initial delay (ms): how soon a silent dead peer starts being probed. */
+export const KEEP_ALIVE_DELAY: Record<PerformanceMode, number> = {
+  [PerformanceMode.LOW]: 60_000,
+  [PerformanceMode.BALANCED]: 30_000,
+  [PerformanceMode.HIGH]: 10_000,
+}
+/** Worker core: bytes of inbound/outbound work a batch may hold before it is posted early. */
+export const WORKER_BATCH_BYTES: Record<PerformanceMode, number> = {
+  [PerformanceMode.LOW]: 64 * 1024,
+  [PerformanceMode.BALANCED]: 256 * 1024,
+  [PerformanceMode.HIGH]: 1024 * 1024,
+}
+/** Worker core: bytes handed to a worker and not yet decoded above which the socket stops reading. */
+export const WORKER_MAX_INFLIGHT_IN = 4 * 1024 * 1024

@@ -1,0 +1,13 @@
+import { DEFAULT_SOCKET_CORE } from './constants.js'
+import type { ResolvedOptions } from './options.js'
+import { type CoreRuntime, loopRuntime } from './runtime.js'
+import { SocketCore, type TransportInit } from './types.js'
+import { acquireWorkerRuntime } from './worker/worker-runtime.js'
+
+/** Picks the core named by `init.core` (LOOP by default). */
+export function createRuntime(init: TransportInit, opts: ResolvedOptions): Promise<CoreRuntime> {
+  const core = init.core ?? DEFAULT_SOCKET_CORE
+  if (core === SocketCore.WORKER) return acquireWorkerRuntime(opts, init.maxWorkers)
+  if (core !== SocketCore.LOOP) return Promise.reject(new RangeError(`unknown socket core ${String(core)}`))
+  return Promise.resolve(loopRuntime(opts))
+}

@@ -1,0 +1,18 @@
+import type { Socket } from 'node:net'
+import type { ResolvedOptions } from './options.js'
+import { SocketConnection } from './socket-connection.js'
+
+/** What a core provides to the (shared) server and client code: how a socket becomes a connection. */
+export interface CoreRuntime {
+  createConnection(id: number, socket: Socket): SocketConnection
+  /** Called once when the owner is done (server closed, client connection closed): frees threads etc. */
+  release(): Promise<void>
+}
+
+/** The loop core: everything on the main event loop. */
+export function loopRuntime(opts: ResolvedOptions): CoreRuntime {
+  return {
+    createConnection: (id, socket) => new SocketConnection(id, socket, opts),
+    release: () => Promise.resolve(),
+  }
+}

@@ -1,0 +1,194 @@
+import * as net from 'node:net'
+import { FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import { DEFAULT_HOST, MAX_CONNECTIONS_ERROR_CODE } from './constants.js'
+import { createRuntime } from './core.js'
+import { ListenError, MaxConnectionsError, TransportStateError } from './errors.js'
+import { type ResolvedOptions, resolveOptions } from './options.js'
+import type { CoreRuntime } from './runtime.js'
+import type { SocketConnection } from './socket-connection.js'
+import type { Connection, ServerTransport, ServerTransportInit } from './types.js'
+
+/** Creates a server transport (not listening yet: call `listen()`). Throws RangeError on a bad option. */
+export function createServerTransport(init: ServerTransportInit = {}): ServerTransport {
+  return new SocketServerTransport(init)
+}
+
+type State = 'idle' | 'starting' | 'listening' | 'closing' | 'closed'
+
+class SocketServerTransport implements ServerTransport {
+  readonly #init: ServerTransportInit
+  readonly #opts: ResolvedOptions
+  readonly #conns = new Set<SocketConnection>()
+  readonly #refused = new Set<net.Socket>()
+  #server: net.Server | undefined
+  #runtime: CoreRuntime | undefined
+  #onConnection: ((conn: Connection) => void) | undefined
+  #state: State = 'idle'
+  #nextId = 1
+  #closing: Promise<void> | undefined
+  #allClosed: (() => void) | undefined
+
+  constructor(init: ServerTransportInit) {
+    this.#init = init
+    this.#opts = resolveOptions(init)
+  }
+
+  get listening(): boolean {
+    return this.#state === 'listening'
+  }
+
+  get connections(): ReadonlySet<Connection> {
+    return this.#conns
+  }
+
+  get connectionCount(): number {
+    return this.#conns.size
+  }
+
+  onConnection(handler: (conn: Connection) => void): void {
+    this.#onConnection = handler
+  }
+
+  async listen(): Promise<{ host: string; port: number; family: string }> {
+    if (this.#state !== 'idle')
+      throw new TransportStateError(`listen() called on a ${this.#state} server transport`)
+    this.#state = 'starting'
+    const host = this.#init.host ?? DEFAULT_HOST
+    const port = this.#init.port ?? 0
+    let runtime: CoreRuntime
+    try {
+      runtime = await createRuntime(this.#init, this.#opts)
+    } catch (err) {
+      this.#state = 'closed'
+      throw err
+    }
+    this.#runtime = runtime
+    const server = net.createServer(
+      { pauseOnConnect: true, allowHalfOpen: true, highWaterMark: this.#opts.bufferSize },
+      this.#onSocket,
+    )
+    this.#server = server
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        this.#state = 'closed'
+        this.#server = undefined
+        void runtime.release()
+        reject(new ListenError(host, port, err.code ?? 'ERROR', { cause: err }))
+      }
+      server.once('error', onError)
+      server.listen({ host, port }, () => {
+        server.off('error', onError)
+        server.on('error', (err) => this.#opts.logger.error('transport: server error', { error: err }))
+        if (this.#state !== 'starting') {
+          // close() was called while we were starting: it is waiting for this server to close.
+          server.close()
+          reject(new TransportStateError('the server transport was closed before it started listening'))
+          return
+        }
+        this.#state = 'listening'
+        const a = server.address() as net.AddressInfo
+        resolve({ host: a.address, port: a.port, family: a.family })
+      })
+    })
+  }
+
+  broadcast(
+    code: number,
+    requestId: number,
+    payload: Uint8Array,
+    to: Iterable<Connection>,
+    except?: Iterable<Connection>,
+  ): number {
+    return broadcast(this.#opts.maxMessageSize, code, requestId, payload, to, except)
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    const server = this.#server
+    this.#state = 'closing'
+    const serverClosed =
+      server === undefined ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()))
+    const waits: Promise<void>[] = [serverClosed]
+    for (const conn of this.#conns) waits.push(conn.serverClose())
+    for (const socket of this.#refused) socket.destroy()
+    await Promise.all(waits)
+    if (this.#conns.size > 0) await new Promise<void>((resolve) => (this.#allClosed = resolve))
+    await this.#runtime?.release()
+    this.#runtime = undefined
+    this.#server = undefined
+    this.#state = 'closed'
+  }
+
+  #onSocket = (socket: net.Socket): void => {
+    const runtime = this.#runtime
+    if (this.#state !== 'listening' || runtime === undefined) {
+      socket.destroy()
+      return
+    }
+    const max = this.#init.maxConnection ?? 0
+    if (max > 0 && this.#conns.size >= max) {
+      this.#refuse(socket, max)
+      return
+    }
+    const conn = runtime.createConnection(this.#nextId++, socket)
+    conn.onFinished = (c) => {
+      this.#conns.delete(c as SocketConnection)
+      if (this.#conns.size === 0) this.#allClosed?.()
+    }
+    this.#conns.add(conn)
+    try {
+      this.#onConnection?.(conn)
+    } catch (err) {
+      this.#opts.logger.error('transport: onConnection handler threw', { connection: conn.id, error: err })
+    }
+  }
+
+  /** Over `maxConnection`: tell the peer why (one ERROR frame), send FIN, discard its input, close. */
+  #refuse(socket: net.Socket, max: number): void {
+    const error = new MaxConnectionsError(max)
+    this.#opts.logger.warning(
+      `transport: ${error.message}; refusing ${socket.remoteAddress}:${socket.remotePort}`,
+    )
+    const payload = Buffer.from(error.message, 'utf8')
+    const frame = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
+    writeFrame(frame, 0, MAX_CONNECTIONS_ERROR_CODE, 0, payload, Date.now())
+    this.#refused.add(socket)
+    const timer = setTimeout(() => socket.destroy(), this.#opts.closeTimeout)
+    timer.unref()
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      clearTimeout(timer)
+      this.#refused.delete(socket)
+    })
+    socket.setNoDelay(true)
+    socket.end(frame)
+    socket.resume()
+  }
+}
+
+/** Encodes one frame once and queues it on every connection of `to` not in `except`. */
+export function broadcast(
+  maxMessageSize: number,
+  code: number,
+  requestId: number,
+  payload: Uint8Array,
+  to: Iterable<Connection>,
+  except?: Iterable<Connection>,
+): number {
+  const len = HEADER_SIZE + payload.length
+  if (len > maxMessageSize) throw new FrameTooLargeError(code, len, maxMessageSize)
+  const frame = Buffer.allocUnsafe(len)
+  writeFrame(frame, 0, code, requestId, payload, Date.now())
+  const skip = except === undefined ? undefined : new Set(except)
+  let accepted = 0
+  for (const conn of to) {
+    if (skip?.has(conn)) continue
+    const r = conn.sendEncoded(frame)
+    if (r === 'ok' || r === 'backpressure') accepted++
+  }
+  return accepted
+}

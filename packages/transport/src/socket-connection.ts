@@ -1,0 +1,309 @@
+import type { Socket } from 'node:net'
+import { type CodecError, FrameDecoder, FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import { CLOSED, CLOSING, ConnectionBase, OPEN } from './connection-base.js'
+import { OverflowError } from './errors.js'
+import type { ResolvedOptions } from './options.js'
+import type { SendResult } from './types.js'
+
+const MIN_SLAB = 256
+
+/**
+ * A connection over a `net.Socket` owned by the main thread. The loop core uses it as is: frames are cut
+ * from the stream with a `FrameDecoder` and encoded with `writeFrame` into a per-tick slab, flushed in one
+ * `write` (several slabs: one corked `writev`). The worker core subclasses it and moves the framing/CRC
+ * work to a worker thread through the `ingest` / `encode` hooks.
+ */
+export class SocketConnection extends ConnectionBase {
+  protected readonly socket: Socket
+  #decoder: FrameDecoder | undefined
+  // Outbound queue not yet handed to the socket: sealed chunks, then the open slab [#slabStart, #slabUsed).
+  #chunks: Buffer[] = []
+  #slab: Buffer | undefined
+  #slabStart = 0
+  #slabUsed = 0
+  #slabHint = MIN_SLAB
+  /** Bytes in #chunks + the open slab region. */
+  protected queued = 0
+  #flushScheduled = false
+  #closeTimer: NodeJS.Timeout | undefined
+  #ended = false
+
+  constructor(id: number, socket: Socket, opts: ResolvedOptions) {
+    super(id, socket.remoteAddress ?? '', socket.remotePort ?? 0, socket.remoteFamily ?? '', opts)
+    this.socket = socket
+    this.localAddress = socket.localAddress ?? ''
+    this.localPort = socket.localPort ?? 0
+    socket.setNoDelay(true)
+    socket.setKeepAlive(true, opts.keepAliveDelay)
+    socket.on('end', this.#onEnd)
+    socket.on('error', this.#onError)
+    socket.on('close', this.#onClose)
+    socket.on('drain', this.#onDrain)
+  }
+
+  get bufferedAmount(): number {
+    return this.queued + this.socket.writableLength
+  }
+
+  send(code: number, requestId: number, payload: Uint8Array, timestamp = Date.now()): SendResult {
+    if (this.state !== OPEN) return 'closed'
+    const len = HEADER_SIZE + payload.length
+    if (len > this.opts.maxMessageSize) throw new FrameTooLargeError(code, len, this.opts.maxMessageSize)
+    const before = this.bufferedAmount
+    if (before + len > this.opts.maxQueuedBytes) return this.overflow(before, len)
+    this.encode(code, requestId, payload, timestamp, len)
+    this.stats.framesOut++
+    return this.accepted(before + len)
+  }
+
+  sendEncoded(frames: Uint8Array): SendResult {
+    if (this.state !== OPEN) return 'closed'
+    const len = frames.length
+    if (len === 0) return this.accepted(this.bufferedAmount)
+    const before = this.bufferedAmount
+    if (before + len > this.opts.maxQueuedBytes) return this.overflow(before, len)
+    this.encodeRaw(frames)
+    return this.accepted(before + len)
+  }
+
+  close(): Promise<void> {
+    if (this.state === OPEN) {
+      this.setReason('local')
+      this.beginClose()
+    }
+    return this.closedPromise()
+  }
+
+  destroy(error?: Error): void {
+    if (this.state === CLOSED) return
+    this.setReason('local', error)
+    this.destroyNow()
+  }
+
+  /** Server shutdown: like `close()`, with reason `server-closed`. */
+  serverClose(): Promise<void> {
+    if (this.state === OPEN) {
+      this.setReason('server-closed')
+      this.beginClose()
+    }
+    return this.closedPromise()
+  }
+
+  // ---- hooks the worker core overrides -------------------------------------------------------------
+
+  /** Starts the inbound path: chunks go to `ingest`. */
+  protected startReading(): void {
+    this.#decoder = new FrameDecoder({
+      onFrame: (frame) => this.deliverFrame(frame),
+      onError: (error) => this.onDecodeError(error),
+      maxMessageSize: this.opts.maxMessageSize,
+      registry: this.opts.registry,
+    })
+    this.socket.on('data', (chunk: Buffer) => this.ingest(chunk))
+    this.socket.resume()
+  }
+
+  protected ingest(chunk: Buffer): void {
+    if (this.dropInbound) return
+    this.#decoder?.push(chunk)
+  }
+
+  /** Queues one validated frame of `len` bytes. */
+  protected encode(
+    code: number,
+    requestId: number,
+    payload: Uint8Array,
+    timestamp: number,
+    len: number,
+  ): void {
+    if (len >= this.opts.flushThreshold >>> 1) {
+      // A large frame gets its own buffer: no slab growth, no second copy.
+      const buf = Buffer.allocUnsafe(len)
+      writeFrame(buf, 0, code, requestId, payload, timestamp)
+      this.#seal()
+      this.#chunks.push(buf)
+    } else {
+      let slab = this.#slab
+      if (slab === undefined || slab.length - this.#slabUsed < len) {
+        this.#seal()
+        const size = slab === undefined ? this.#slabHint : Math.min(slab.length * 2, this.opts.flushThreshold)
+        slab = Buffer.allocUnsafe(Math.max(size, len))
+        this.#slab = slab
+        this.#slabStart = 0
+        this.#slabUsed = 0
+      }
+      this.#slabUsed = writeFrame(slab, this.#slabUsed, code, requestId, payload, timestamp)
+    }
+    this.queueBytes(len)
+  }
+
+  /** Queues bytes that are already whole frames. */
+  protected encodeRaw(frames: Uint8Array): void {
+    const len = frames.length
+    if (len < 4096 && this.#slab !== undefined && this.#slab.length - this.#slabUsed >= len) {
+      this.#slab.set(frames, this.#slabUsed)
+      this.#slabUsed += len
+    } else {
+      this.#seal()
+      // Shared, not copied (broadcast encodes once); the caller must not change it afterwards.
+      this.#chunks.push(Buffer.from(frames.buffer, frames.byteOffset, len))
+    }
+    this.queueBytes(len)
+  }
+
+  /** True while outbound work is still on its way to the queue (the worker core's in-flight frames). */
+  protected hasOutboundInFlight(): boolean {
+    return false
+  }
+
+  // ---- shared machinery ----------------------------------------------------------------------------
+
+  protected accepted(total: number): SendResult {
+    if (total > this.opts.highWaterMark) {
+      this.needDrain = true
+      return 'backpressure'
+    }
+    return 'ok'
+  }
+
+  protected overflow(queued: number, len: number): SendResult {
+    this.stats.overflowRejected++
+    const error = new OverflowError(queued, len, this.opts.maxQueuedBytes)
+    if (this.opts.overflowPolicy === 'close') {
+      this.opts.logger.warning(`transport: ${error.message}; closing the connection`, { connection: this.id })
+      this.setReason('overflow', error)
+      this.destroyNow()
+    }
+    return 'overflow'
+  }
+
+  protected onDecodeError(error: CodecError): void {
+    this.deliverDecodeError(error)
+    if (error.fatal && this.state !== CLOSED) {
+      this.setReason('protocol-error', error)
+      this.beginClose()
+    }
+  }
+
+  /** Accounts `len` newly queued bytes and makes sure they get flushed. */
+  protected queueBytes(len: number): void {
+    this.queued += len
+    if (this.queued >= this.opts.flushThreshold) this.flush()
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true
+      if (this.opts.flushOnImmediate) setImmediate(this.#scheduledFlush)
+      else queueMicrotask(this.#scheduledFlush)
+    }
+  }
+
+  /** Appends bytes straight to the outbound chunk list (worker core: frames encoded by a worker). */
+  protected queueChunk(chunk: Buffer): void {
+    this.#seal()
+    this.#chunks.push(chunk)
+    this.queueBytes(chunk.length)
+  }
+
+  #scheduledFlush = (): void => {
+    this.#flushScheduled = false
+    this.flush()
+    if (this.needDrain) this.checkDrain()
+    if (this.state === CLOSING && !this.#ended) this.maybeEnd()
+  }
+
+  #seal(): void {
+    const slab = this.#slab
+    if (slab === undefined) return
+    if (this.#slabUsed > this.#slabStart) {
+      this.#chunks.push(slab.subarray(this.#slabStart, this.#slabUsed))
+      this.#slabStart = this.#slabUsed
+    }
+    if (slab.length - this.#slabUsed < MIN_SLAB) this.#slab = undefined
+  }
+
+  /** Hands everything queued to the socket in one write (one corked writev for several chunks). */
+  protected flush(): void {
+    if (this.queued === 0) return
+    this.#seal()
+    const chunks = this.#chunks
+    const bytes = this.queued
+    this.#chunks = []
+    this.queued = 0
+    // Drop the slab: an idle connection keeps no buffer; the next tick starts at the size this one needed.
+    this.#slab = undefined
+    this.#slabHint = Math.min(Math.max(MIN_SLAB, 2 ** Math.ceil(Math.log2(bytes))), this.opts.flushThreshold)
+    const socket = this.socket
+    if (!socket.writable || this.#ended) return
+    if (chunks.length === 1) socket.write(chunks[0]!)
+    else {
+      socket.cork()
+      for (const c of chunks) socket.write(c)
+      socket.uncork()
+    }
+    this.stats.bytesOut += bytes
+    if (this.needDrain && !this.#flushScheduled) {
+      this.#flushScheduled = true
+      queueMicrotask(this.#scheduledFlush)
+    }
+  }
+
+  /** Graceful close: stop accepting, flush, FIN, then wait (bounded) for the peer's FIN. */
+  protected beginClose(): void {
+    if (this.state === CLOSED) return
+    if (this.state === OPEN) this.state = CLOSING
+    if (this.closeInfo?.reason !== 'remote-end') this.dropInbound = true
+    if (this.#closeTimer === undefined) {
+      this.#closeTimer = setTimeout(() => this.socket.destroy(), this.opts.closeTimeout)
+      this.#closeTimer.unref()
+    }
+    // Keep reading (and discarding) so the peer's FIN is seen.
+    if (this.handler === undefined) this.socket.resume()
+    this.maybeEnd()
+  }
+
+  /** Ends the socket once nothing is queued or in flight. */
+  protected maybeEnd(): void {
+    if (this.#ended || this.state === OPEN) return
+    if (this.hasOutboundInFlight()) return
+    this.flush()
+    this.#ended = true
+    this.socket.end()
+  }
+
+  protected destroyNow(): void {
+    if (this.state === CLOSED) return
+    this.state = CLOSING
+    this.dropInbound = true
+    this.#chunks = []
+    this.#slab = undefined
+    this.queued = 0
+    this.socket.destroy()
+  }
+
+  #onEnd = (): void => {
+    this.setReason('remote-end')
+    this.beginClose()
+  }
+
+  #onError = (error: NodeJS.ErrnoException): void => {
+    const code = error.code
+    this.setReason(code === 'ECONNRESET' || code === 'EPIPE' ? 'reset' : 'error', error)
+  }
+
+  #onDrain = (): void => {
+    if (this.needDrain) this.checkDrain()
+  }
+
+  #onClose = (): void => {
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer)
+    this.#closeTimer = undefined
+    this.#chunks = []
+    this.#slab = undefined
+    this.queued = 0
+    this.#decoder = undefined
+    this.onSocketClosed()
+    this.finish()
+  }
+
+  /** Hook: the socket is gone (the worker core releases its worker-side state). */
+  protected onSocketClosed(): void {}
+}

@@ -1,0 +1,445 @@
+import type * as net from 'node:net'
+import { encodeFrame, FrameTooLargeError, MessageType, MessageTypeRegistry, writeFrame } from '@veltix/codec'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  AbortError,
+  type ClientTransportInit,
+  ConnectError,
+  type Connection,
+  connect,
+  createServerTransport,
+  MAX_CONNECTIONS_ERROR_CODE,
+  OverflowError,
+  type ServerTransport,
+  type ServerTransportInit,
+  type SocketCore,
+  type TransportInit,
+} from '../../src/index.js'
+import { activeResources, hasIpv6Loopback, Recorder, rawConnect, tick, waitFor } from '../helpers.js'
+
+/** What a core under test provides. */
+export interface CoreUnderTest {
+  name: string
+  core: SocketCore
+  /** Extra options for every transport (e.g. `maxWorkers`). */
+  init?: Partial<TransportInit>
+}
+
+/**
+ * The transport's behaviour, written once and run against every core (see loop-core / worker-core tests).
+ * Loopback only, port 0, bounded counts; everything is closed in afterEach.
+ */
+export function transportCompliance(cut: CoreUnderTest): void {
+  describe(`transport compliance: ${cut.name} core`, () => {
+    const servers: ServerTransport[] = []
+    const clients: Connection[] = []
+    const raws: net.Socket[] = []
+
+    afterEach(async () => {
+      for (const r of raws.splice(0)) r.destroy()
+      for (const c of clients.splice(0)) c.destroy()
+      await Promise.all(servers.splice(0).map((s) => s.close()))
+    })
+
+    async function startServer(
+      init: Partial<ServerTransportInit> = {},
+      onConn?: (conn: Connection, rec: Recorder) => void,
+    ): Promise<{ server: ServerTransport; port: number; accepted: Recorder[] }> {
+      const server = createServerTransport({
+        host: '127.0.0.1',
+        port: 0,
+        core: cut.core,
+        ...cut.init,
+        ...init,
+      })
+      servers.push(server)
+      const accepted: Recorder[] = []
+      server.onConnection((conn) => {
+        const rec = new Recorder(conn)
+        accepted.push(rec)
+        if (onConn) onConn(conn, rec)
+        else rec.attach()
+      })
+      const { port } = await server.listen()
+      return { server, port, accepted }
+    }
+
+    async function client(port: number, init: Partial<ClientTransportInit> = {}): Promise<Connection> {
+      const conn = await connect({ host: '127.0.0.1', port, core: cut.core, ...cut.init, ...init })
+      clients.push(conn)
+      return conn
+    }
+
+    const echo = (conn: Connection, rec: Recorder): void => {
+      rec.onFrame = (f) => conn.send(f.code, f.requestId, f.payload, f.timestamp)
+      rec.attach()
+    }
+
+    it('listens on port 0, reports the port, accepts with distinct ids and the remote address', async () => {
+      const { server, port, accepted } = await startServer()
+      expect(server.listening).toBe(true)
+      expect(port).toBeGreaterThan(0)
+      const a = await client(port)
+      const b = await client(port)
+      await waitFor(() => accepted.length === 2)
+      expect(accepted[0]!.conn.id).not.toBe(accepted[1]!.conn.id)
+      expect(accepted[0]!.conn.remoteAddress).toBe('127.0.0.1')
+      expect(accepted[0]!.conn.remoteFamily).toBe('IPv4')
+      expect(a.remotePort).toBe(port)
+      expect(b.closed).toBe(false)
+      expect(server.connectionCount).toBe(2)
+    })
+
+    it('delivers frames in order, intact, both ways', async () => {
+      const { port } = await startServer({}, echo)
+      const c = await client(port)
+      const rec = new Recorder(c).attach()
+      const N = 2000
+      for (let i = 0; i < N; i++) {
+        const r = c.send(200 + (i % 50), i, Buffer.from(`frame ${i}`), 1_700_000_000_000 + i)
+        expect(r === 'ok' || r === 'backpressure').toBe(true)
+      }
+      await waitFor(() => rec.frames.length === N, 20_000, 'echoes')
+      rec.frames.forEach((f, i) => {
+        expect(f.requestId).toBe(i)
+        expect(f.code).toBe(200 + (i % 50))
+        expect(f.timestamp).toBe(1_700_000_000_000 + i)
+        expect(Buffer.from(f.payload).toString()).toBe(`frame ${i}`)
+      })
+      expect(c.stats.framesIn).toBe(N)
+      expect(c.stats.framesOut).toBe(N)
+    })
+
+    it('moves large frames split across many writes', async () => {
+      const { port } = await startServer({}, echo)
+      const c = await client(port)
+      const rec = new Recorder(c).attach()
+      const big = Buffer.alloc(3 * 1024 * 1024 + 7)
+      for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff
+      c.send(300, 1, big)
+      c.send(301, 2, Buffer.from('after'))
+      await waitFor(() => rec.frames.length === 2, 20_000, 'large echo')
+      expect(Buffer.compare(Buffer.from(rec.frames[0]!.payload), big)).toBe(0)
+      expect(rec.frames[1]!.code).toBe(301)
+    })
+
+    it('reassembles frames fed 1 byte at a time', async () => {
+      const { port, accepted } = await startServer()
+      const raw = await rawConnect(port)
+      raws.push(raw)
+      raw.setNoDelay(true)
+      const bytes = Buffer.concat([
+        encodeFrame({ code: 200, requestId: 1, payload: Buffer.from('one') }),
+        encodeFrame({ code: 201, requestId: 2, payload: Buffer.alloc(0) }),
+        encodeFrame({ code: 202, requestId: 3, payload: Buffer.from('three') }),
+      ])
+      for (let i = 0; i < bytes.length; i++) {
+        raw.write(bytes.subarray(i, i + 1))
+        await tick()
+      }
+      await waitFor(() => accepted[0]?.frames.length === 3)
+      const frames = accepted[0]!.frames
+      expect(frames.map((f) => f.code)).toEqual([200, 201, 202])
+      expect(Buffer.from(frames[2]!.payload).toString()).toBe('three')
+    })
+
+    it('serves many connections at once', async () => {
+      const { server, port, accepted } = await startServer({}, echo)
+      const M = 60
+      const conns = await Promise.all(Array.from({ length: M }, () => client(port)))
+      const recs = conns.map((c) => new Recorder(c).attach())
+      conns.forEach((c, k) => {
+        for (let i = 0; i < 20; i++) c.send(200, k * 1000 + i, Buffer.from([k, i]))
+      })
+      await waitFor(() => recs.every((r) => r.frames.length === 20), 20_000, 'all echoes')
+      recs.forEach((r, k) => {
+        expect(r.frames.map((f) => f.requestId)).toEqual(Array.from({ length: 20 }, (_, i) => k * 1000 + i))
+      })
+      expect(accepted.length).toBe(M)
+      expect(server.connectionCount).toBe(M)
+    })
+
+    it('does not read before setHandler', async () => {
+      let held: Connection | undefined
+      const { port } = await startServer({}, (conn) => (held = conn))
+      const c = await client(port)
+      c.send(200, 1, Buffer.from('early'))
+      await waitFor(() => held !== undefined)
+      await new Promise((r) => setTimeout(r, 50))
+      const rec = new Recorder(held!).attach()
+      await waitFor(() => rec.frames.length === 1)
+      expect(Buffer.from(rec.frames[0]!.payload).toString()).toBe('early')
+    })
+
+    it('reports backpressure, then drain, and loses nothing (peer that reads late)', async () => {
+      const { port, accepted } = await startServer({
+        highWaterMark: 256 * 1024,
+        maxQueuedBytes: 64 * 1024 * 1024,
+      })
+      const c = await client(port) // no handler yet: does not read
+      await waitFor(() => accepted.length === 1)
+      const server = accepted[0]!
+      const payload = Buffer.alloc(32 * 1024, 7)
+      let sent = 0
+      let result = 'ok'
+      // Bounded: the kernel absorbs a few MiB, then our queue passes the high-water mark.
+      while (result === 'ok' && sent < 4000) {
+        result = server.conn.send(200, sent, payload)
+        sent++
+      }
+      expect(result).toBe('backpressure')
+      expect(server.conn.bufferedAmount).toBeGreaterThan(256 * 1024)
+      const rec = new Recorder(c).attach()
+      await waitFor(() => server.drains === 1, 20_000, 'drain')
+      await waitFor(() => rec.frames.length === sent, 20_000, 'all frames')
+      expect(rec.frames.map((f) => f.requestId)).toEqual(Array.from({ length: sent }, (_, i) => i))
+    })
+
+    it("hard cap, policy 'error': rejects the send, keeps the connection and what was queued", async () => {
+      const { port, accepted } = await startServer({
+        highWaterMark: 256 * 1024,
+        maxQueuedBytes: 1024 * 1024,
+        overflowPolicy: 'error',
+      })
+      const c = await client(port)
+      await waitFor(() => accepted.length === 1)
+      const server = accepted[0]!
+      const payload = Buffer.alloc(64 * 1024, 1)
+      let sent = 0
+      let result = 'ok'
+      while (result !== 'overflow' && sent < 4000) {
+        result = server.conn.send(200, sent, payload)
+        if (result !== 'overflow') sent++
+      }
+      expect(result).toBe('overflow')
+      expect(server.conn.closed).toBe(false)
+      expect(server.conn.stats.overflowRejected).toBe(1)
+      expect(server.conn.bufferedAmount).toBeLessThanOrEqual(1024 * 1024)
+      const rec = new Recorder(c).attach()
+      await waitFor(() => rec.frames.length === sent, 20_000, 'queued frames')
+      expect(rec.frames.at(-1)!.requestId).toBe(sent - 1)
+      expect(server.closes).toEqual([])
+    })
+
+    it("hard cap, policy 'close': closes only that slow connection with reason 'overflow'", async () => {
+      const { port, accepted } = await startServer({
+        highWaterMark: 256 * 1024,
+        maxQueuedBytes: 1024 * 1024,
+        overflowPolicy: 'close',
+      })
+      const slow = await client(port)
+      const fast = await client(port)
+      const fastRec = new Recorder(fast).attach()
+      await waitFor(() => accepted.length === 2)
+      const target = accepted.find((r) => r.conn.remotePort === slow.localPort)!
+      const other = accepted.find((r) => r.conn.remotePort === fast.localPort)!
+      const payload = Buffer.alloc(64 * 1024, 1)
+      let result = 'ok'
+      for (let i = 0; i < 4000 && result !== 'overflow'; i++) result = target.conn.send(200, i, payload)
+      expect(result).toBe('overflow')
+      const info = await target.closed
+      expect(info.reason).toBe('overflow')
+      expect(info.error).toBeInstanceOf(OverflowError)
+      expect(other.conn.send(201, 1, Buffer.from('still here'))).toBe('ok')
+      await waitFor(() => fastRec.frames.length === 1)
+      expect(other.conn.closed).toBe(false)
+    })
+
+    it('an oversized frame closes only that connection, with FrameTooLargeError', async () => {
+      const { port, accepted } = await startServer({ maxMessageSize: 1024 }, echo)
+      const bad = await rawConnect(port)
+      raws.push(bad)
+      const good = await client(port)
+      const goodRec = new Recorder(good).attach()
+      await waitFor(() => accepted.length === 2)
+      const header = Buffer.alloc(22)
+      header.writeUInt16BE(200, 0)
+      header.writeUInt32BE(5000, 2) // declares 5000 payload bytes: over the 1024 limit
+      bad.write(header)
+      const badSide = accepted[0]!
+      const info = await badSide.closed
+      expect(info.reason).toBe('protocol-error')
+      expect(info.error).toBeInstanceOf(FrameTooLargeError)
+      expect(badSide.errors[0]).toBeInstanceOf(FrameTooLargeError)
+      good.send(200, 9, Buffer.from('ok'))
+      await waitFor(() => goodRec.frames.length === 1)
+      expect(accepted[1]!.conn.closed).toBe(false)
+    })
+
+    it('reports bad CRC and unknown codes, drops only those frames', async () => {
+      const registry = new MessageTypeRegistry()
+      registry.register(new MessageType(200, 'known'))
+      const { port, accepted } = await startServer({ registry })
+      const raw = await rawConnect(port)
+      raws.push(raw)
+      const corrupt = encodeFrame({ code: 200, requestId: 1, payload: Buffer.from('abc') })
+      corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] ?? 0) ^ 0xff
+      raw.write(
+        Buffer.concat([
+          corrupt,
+          encodeFrame({ code: 999, requestId: 2, payload: Buffer.from('x') }),
+          encodeFrame({ code: 200, requestId: 3, payload: Buffer.from('good') }),
+        ]),
+      )
+      await waitFor(() => accepted[0]?.frames.length === 1)
+      const rec = accepted[0]!
+      expect(rec.frames[0]!.requestId).toBe(3)
+      expect(rec.errors.map((e) => e.name)).toEqual(['ChecksumMismatchError', 'UnknownMessageTypeError'])
+      expect(rec.conn.stats.checksumErrors).toBe(1)
+      expect(rec.conn.stats.unknownTypes).toBe(1)
+      expect(rec.conn.closed).toBe(false)
+    })
+
+    it('maxConnection: refuses the extra connection with an ERROR frame and a visible reason', async () => {
+      const { server, port, accepted } = await startServer({ maxConnection: 2 })
+      await client(port)
+      await client(port)
+      await waitFor(() => accepted.length === 2)
+      const third = await client(port)
+      const rec = new Recorder(third).attach()
+      const info = await rec.closed
+      expect(info.reason).toBe('remote-end')
+      expect(rec.frames.length).toBe(1)
+      expect(rec.frames[0]!.code).toBe(MAX_CONNECTIONS_ERROR_CODE)
+      expect(Buffer.from(rec.frames[0]!.payload).toString()).toMatch(/maxConnection 2/)
+      expect(accepted.length).toBe(2)
+      expect(server.connectionCount).toBe(2)
+    })
+
+    it('graceful close drains what was queued; reasons local / remote-end, once each', async () => {
+      const { port, accepted } = await startServer()
+      const c = await client(port)
+      const rec = new Recorder(c).attach()
+      for (let i = 0; i < 500; i++) c.send(200, i, Buffer.alloc(100, i & 0xff))
+      const closing = c.close()
+      expect(c.closed).toBe(true)
+      expect(c.send(200, 999, Buffer.alloc(1))).toBe('closed')
+      await closing
+      await waitFor(() => accepted[0]?.closes.length === 1)
+      const srv = accepted[0]!
+      expect(srv.frames.length).toBe(500)
+      expect(srv.closes).toEqual([{ reason: 'remote-end' }])
+      expect(rec.closes).toEqual([{ reason: 'local' }])
+      await tick()
+      expect(rec.closes.length).toBe(1)
+    })
+
+    it('server close() sends what was queued, closes every connection, and resolves when all are closed', async () => {
+      const { server, port, accepted } = await startServer()
+      const a = await client(port)
+      const b = await client(port)
+      const ra = new Recorder(a).attach()
+      const rb = new Recorder(b).attach()
+      await waitFor(() => accepted.length === 2)
+      for (const s of accepted) for (let i = 0; i < 100; i++) s.conn.send(200, i, Buffer.from('bye'))
+      await server.close()
+      expect(server.listening).toBe(false)
+      expect(server.connectionCount).toBe(0)
+      expect(accepted.map((s) => s.closes)).toEqual([
+        [{ reason: 'server-closed' }],
+        [{ reason: 'server-closed' }],
+      ])
+      await Promise.all([ra.closed, rb.closed])
+      expect(ra.frames.length).toBe(100)
+      expect(rb.frames.length).toBe(100)
+      expect(ra.closes).toEqual([{ reason: 'remote-end' }])
+    })
+
+    it('abrupt close: peer destroy / reset is reported once, with a reason', async () => {
+      const { port, accepted } = await startServer()
+      const c = await client(port)
+      const raw = await rawConnect(port)
+      raws.push(raw)
+      await waitFor(() => accepted.length === 2)
+      c.destroy(new Error('boom'))
+      raw.resetAndDestroy()
+      await Promise.all(accepted.map((r) => r.closed))
+      await tick()
+      const reasons = accepted.map((r) => r.closes.map((i) => i.reason))
+      for (const r of reasons) {
+        expect(r.length).toBe(1)
+        expect(['remote-end', 'reset']).toContain(r[0])
+      }
+      expect(reasons.flat()).toContain('reset')
+    })
+
+    it('connect errors are typed: ConnectError with the errno, AbortError', async () => {
+      const { server, port } = await startServer()
+      await server.close()
+      const refused = await connect({ host: '127.0.0.1', port, core: cut.core, ...cut.init }).catch((e) => e)
+      expect(refused).toBeInstanceOf(ConnectError)
+      expect(refused.code).toBe('ECONNREFUSED')
+      const ac = new AbortController()
+      ac.abort()
+      const aborted = await connect({ host: '127.0.0.1', port, core: cut.core, signal: ac.signal }).catch(
+        (e) => e,
+      )
+      expect(aborted).toBeInstanceOf(AbortError)
+      expect(aborted.name).toBe('AbortError')
+    })
+
+    it('broadcast encodes once, reaches every connection but the excepted, returns the count', async () => {
+      const { server, port, accepted } = await startServer()
+      const conns = await Promise.all(Array.from({ length: 5 }, () => client(port)))
+      const recs = conns.map((c) => new Recorder(c).attach())
+      await waitFor(() => accepted.length === 5)
+      const except = accepted[0]!.conn
+      const n = server.broadcast(250, 7, Buffer.from('all'), server.connections, [except])
+      expect(n).toBe(4)
+      await waitFor(() => recs.filter((r) => r.frames.length === 1).length === 4)
+      await new Promise((r) => setTimeout(r, 30))
+      expect(recs.reduce((s, r) => s + r.frames.length, 0)).toBe(4)
+    })
+
+    it('leaves nothing running after close (sockets, servers, timers, threads)', async () => {
+      const before = activeResources()
+      const { server, port } = await startServer({}, echo)
+      const c = await client(port)
+      const rec = new Recorder(c).attach()
+      c.send(200, 1, Buffer.from('x'))
+      await waitFor(() => rec.frames.length === 1)
+      await c.close()
+      servers.splice(servers.indexOf(server), 1)
+      clients.splice(clients.indexOf(c), 1)
+      await server.close()
+      await tick()
+      const after = activeResources()
+      for (const type of [
+        'TCPSocketWrap',
+        'TCPServerWrap',
+        'Timeout',
+        'Immediate',
+        'Worker',
+        'MessagePort',
+      ]) {
+        // ≤: sockets of the previous test may still be finishing when `before` is taken
+        expect(after.get(type) ?? 0, type).toBeLessThanOrEqual(before.get(type) ?? 0)
+      }
+    })
+
+    it('IPv6 loopback ::1 (skipped without IPv6)', async (ctx) => {
+      if (!(await hasIpv6Loopback())) ctx.skip()
+      const { port, accepted } = await startServer({ host: '::1' }, echo)
+      const c = await client(port, { host: '::1' })
+      const rec = new Recorder(c).attach()
+      c.send(200, 1, Buffer.from('v6'))
+      await waitFor(() => rec.frames.length === 1)
+      expect(accepted[0]!.conn.remoteFamily).toBe('IPv6')
+      expect(accepted[0]!.conn.remoteAddress).toBe('::1')
+    })
+
+    it('bad send input gets a typed error and loses nothing else', async () => {
+      const { port, accepted } = await startServer({ maxMessageSize: 1024 })
+      const c = await client(port, { maxMessageSize: 1024 })
+      expect(() => c.send(70000, 1, Buffer.alloc(1))).toThrow(/message type code/)
+      expect(() => c.send(200, -1, Buffer.alloc(1))).toThrow(/request id/)
+      expect(() => c.send(200, 1, Buffer.alloc(2000))).toThrow(FrameTooLargeError)
+      c.send(200, 2, Buffer.from('fine'))
+      await waitFor(() => accepted[0]?.frames.length === 1)
+      expect(accepted[0]!.frames[0]!.requestId).toBe(2)
+      // writeFrame is used by hand to be sure nothing half-written went out
+      const probe = Buffer.alloc(30)
+      expect(writeFrame(probe, 0, 1, 1, Buffer.alloc(8), 0)).toBe(30)
+    })
+  })
+}
