@@ -48,6 +48,7 @@ export {
   DEFAULT_RETRY,
   DEFAULT_RETRY_DELAY,
 } from './constants.js'
+export { DisconnectReason, type DisconnectState } from './disconnect.js'
 export {
   AbortError,
   ConnectionClosedError,
@@ -62,6 +63,15 @@ export {
   SessionError,
   VersionMismatchError,
 } from './errors.js'
+export { OfflineQueue, type OfflineQueueInit } from './offline-queue.js'
+export {
+  type BackoffInit,
+  type Dialer,
+  Reconnector,
+  type ReconnectorInit,
+  type ReconnectorSessionInit,
+  type ReconnectorState,
+} from './reconnector.js'
 export {
   type HandshakeMode,
   type HeartbeatInit,

@@ -19,6 +19,8 @@ export class FakeConnection implements Connection {
   readonly remoteAddress = '127.0.0.1'
   readonly remotePort = 40000 + this.id
   readonly remoteFamily = 'IPv4'
+  readonly localAddress = 'memory'
+  readonly localPort = 0
   bufferedAmount = 0
   readonly stats: ConnectionStats = {
     framesIn: 0,

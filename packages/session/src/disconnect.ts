@@ -1,0 +1,58 @@
+import type { SessionCloseReason } from './session.js'
+
+/** Why a client is (or stays) disconnected. The first three are the reference's. */
+export enum DisconnectReason {
+  /** The server ended the connection (or its transport shut down). */
+  SERVER_CLOSED = 'server_closed',
+  /** A socket error: reset, refused connect, write error, overflow… (see `error`). */
+  ERROR = 'error',
+  /** `disconnect()` or `stopRetry()` on this side. */
+  MANUAL = 'manual',
+  /** The handshake failed (malformed HELLO, connection lost during it…). */
+  HANDSHAKE_FAILED = 'handshake_failed',
+  /** The server sent no HELLO within `handshakeTimeout`. */
+  HANDSHAKE_TIMEOUT = 'handshake_timeout',
+  /** The server announced another protocol version. Never retried. */
+  VERSION_MISMATCH = 'version_mismatch',
+  /** The server stopped answering heartbeat pings. */
+  HEARTBEAT_TIMEOUT = 'heartbeat_timeout',
+  /** The server sent a frame we could not decode fatally (e.g. over `maxMessageSize`). */
+  PROTOCOL_ERROR = 'protocol_error',
+}
+
+/**
+ * Delivered on every disconnection and every failed attempt. `attempt` is the attempt that just ended:
+ * 0 for the original connect (or the live connection that dropped), k for the k-th retry. `permanent` says
+ * no further attempt will be made (retries exhausted, stopped, version mismatch, or manual).
+ */
+export interface DisconnectState {
+  permanent: boolean
+  attempt: number
+  retryMax: number
+  reason: DisconnectReason
+  error?: Error
+  /** True while the client has never completed a handshake (failures of the first `connect()`). */
+  initial: boolean
+}
+
+export function reasonFromClose(reason: SessionCloseReason): DisconnectReason {
+  switch (reason) {
+    case 'remote-end':
+    case 'server-closed':
+      return DisconnectReason.SERVER_CLOSED
+    case 'local':
+      return DisconnectReason.MANUAL
+    case 'protocol-error':
+      return DisconnectReason.PROTOCOL_ERROR
+    case 'handshake-timeout':
+      return DisconnectReason.HANDSHAKE_TIMEOUT
+    case 'version-mismatch':
+      return DisconnectReason.VERSION_MISMATCH
+    case 'handshake-failed':
+      return DisconnectReason.HANDSHAKE_FAILED
+    case 'heartbeat-timeout':
+      return DisconnectReason.HEARTBEAT_TIMEOUT
+    default:
+      return DisconnectReason.ERROR
+  }
+}
