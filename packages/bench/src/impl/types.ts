@@ -1,0 +1,57 @@
+import type { CoreName } from '../options.js'
+
+/** Which side of the comparison a figure comes from. */
+export type ImplName = 'veltix' | 'baseline'
+
+/** A connection on the server side, opaque to workloads. */
+export type Peer = unknown
+
+/** What a server does with each application message. */
+export interface ServerHooks {
+  message(peer: Peer, code: number, requestId: number, payload: Uint8Array): void
+}
+
+/** The server side of an implementation, as workloads drive it. */
+export interface BenchServer {
+  readonly port: number
+  readonly connectionCount: number
+  /** Sends one message to one peer, reusing the request id (a reply). */
+  reply(peer: Peer, code: number, requestId: number, payload: Uint8Array): void
+  /** Sends one message to every connected peer; returns how many accepted it. */
+  broadcast(code: number, payload: Uint8Array): number
+  close(): Promise<void>
+}
+
+/** The client side of an implementation. */
+export interface BenchClient {
+  /** Sends one message; false means "over the high-water mark: await drained() before sending more". */
+  send(code: number, payload: Uint8Array): boolean
+  /** Resolves once the outbound queue is back under its high-water mark. */
+  drained(): Promise<void>
+  /** sendAndWait round trip: resolves true when the reply came, false on timeout. */
+  request(code: number, payload: Uint8Array): Promise<boolean>
+  /** Ping round trip: resolves true when the pong came, false on timeout. */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+export interface ServerInit {
+  core: CoreName
+  hooks: ServerHooks
+}
+
+export interface ClientInit {
+  port: number
+  /** Called for each application message that is not a reply to `request`. */
+  onMessage?: (code: number, payload: Uint8Array) => void
+}
+
+/** One implementation (Veltix or the baseline) behind the small interface the workloads use. */
+export interface Implementation {
+  readonly name: ImplName
+  startServer(init: ServerInit): Promise<BenchServer>
+  connect(init: ClientInit): Promise<BenchClient>
+}
+
+/** Round-trip timeout for one request or ping (a bound, not a measurement). */
+export const ROUND_TRIP_TIMEOUT_MS = 10_000

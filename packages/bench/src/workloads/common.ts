@@ -1,0 +1,79 @@
+import type { ServerMode } from '../agent.js'
+import type { AgentHandle } from '../harness.js'
+import type { ImplName } from '../impl/types.js'
+import type { BenchOptions, CoreName, WorkloadName } from '../options.js'
+import type { Figure, Unit } from '../results.js'
+
+/** What a workload gets from the runner. */
+export interface WorkloadContext {
+  readonly options: BenchOptions
+  /** Starts an agent process; the runner closes it if the workload fails. */
+  spawn(label: string): Promise<AgentHandle>
+  /** Starts the next phase (for the progress bar). */
+  phase(label: string): void
+  /** Progress inside the current phase (0..1). */
+  subProgress(fraction: number): void
+  readonly signal?: AbortSignal | undefined
+}
+
+export interface Workload {
+  readonly name: WorkloadName
+  readonly description: string
+  /** Number of `phase` calls a run makes (for the progress bar). */
+  phases(options: BenchOptions): number
+  run(ctx: WorkloadContext): Promise<Figure[]>
+}
+
+/** One side of the comparison: the baseline, or Veltix on one server core. */
+export interface Variant {
+  impl: ImplName
+  core: CoreName
+  label: string
+}
+
+export function variants(o: BenchOptions): Variant[] {
+  const out: Variant[] = []
+  if (!o.noBaseline) out.push({ impl: 'baseline', core: 'loop', label: 'baseline' })
+  if (!o.noVeltix) for (const core of o.cores) out.push({ impl: 'veltix', core, label: `veltix/${core}` })
+  return out
+}
+
+/** Builds figures of one workload and variant. */
+export function figureMaker(workload: WorkloadName, v: Variant) {
+  return (name: string, value: number, unit: Unit, better: 'higher' | 'lower'): Figure => ({
+    workload,
+    impl: v.impl,
+    core: v.core,
+    name,
+    value,
+    unit,
+    better,
+  })
+}
+
+/** A server agent and a client agent for one variant; both closed at the end, whatever happens. */
+export async function withPair<T>(
+  ctx: WorkloadContext,
+  v: Variant,
+  mode: ServerMode,
+  fn: (server: AgentHandle, client: AgentHandle, port: number) => Promise<T>,
+): Promise<T> {
+  const tag = `${v.impl}-${v.core}`
+  const server = await ctx.spawn(`server-${tag}`)
+  let client: AgentHandle | undefined
+  try {
+    server.onProgress = (f) => ctx.subProgress(f)
+    const { port } = await server.call('serverStart', { impl: v.impl, core: v.core, mode })
+    client = await ctx.spawn(`client-${tag}`)
+    client.onProgress = (f) => ctx.subProgress(f)
+    return await fn(server, client, port)
+  } finally {
+    await client?.close()
+    await server.close()
+  }
+}
+
+/** Percentage, clamped to 100 (a peer can not receive more than was sent; duplicates would be a bug elsewhere). */
+export function percent(part: number, whole: number): number {
+  return whole > 0 ? (100 * part) / whole : 100
+}

@@ -1,0 +1,17 @@
+import type { WorkloadName } from '../options.js'
+import { burstWorkload } from './burst.js'
+import type { Workload } from './common.js'
+import { fpsWorkload } from './fps.js'
+import { latencyWorkload } from './latency.js'
+import { memoryWorkload } from './memory.js'
+import { stressWorkload } from './stress.js'
+import { throughputWorkload } from './throughput.js'
+
+export const WORKLOAD_TABLE: Record<WorkloadName, Workload> = {
+  memory: memoryWorkload,
+  latency: latencyWorkload,
+  fps: fpsWorkload,
+  burst: burstWorkload,
+  stress: stressWorkload,
+  'throughput-by-size': throughputWorkload,
+}

@@ -1,0 +1,34 @@
+import { DELIVERY_TIMEOUT_MS } from '../constants.js'
+import type { Figure } from '../results.js'
+import { perSecond } from '../stats.js'
+import { figureMaker, percent, variants, type Workload, withPair } from './common.js'
+
+/** Many clients at once, each sending its share; the server counts. */
+export const stressWorkload: Workload = {
+  name: 'stress',
+  description: 'concurrent clients each sending M messages; messages/s and success rate',
+  phases: (o) => variants(o).length * 2,
+  async run(ctx) {
+    const o = ctx.options
+    const figures: Figure[] = []
+    const expected = o.stressClients * o.stressMessages
+    for (const v of variants(o)) {
+      const fig = figureMaker('stress', v)
+      await withPair(ctx, v, 'sink', async (server, client, port) => {
+        ctx.phase(`${v.label} connect ${o.stressClients}`)
+        await client.call('clientsConnect', { impl: v.impl, port, count: o.stressClients })
+        ctx.phase(`${v.label} ${o.stressClients} × ${o.stressMessages}`)
+        await server.call('resetCount', { expected })
+        const sent = await client.call('stress', { perClient: o.stressMessages, size: o.messageSize })
+        const got = await server.call('waitCount', { timeoutMs: DELIVERY_TIMEOUT_MS })
+        const ns = (got.reached ? got.doneNs : got.firstNs) - sent.startNs
+        figures.push(
+          fig('msgPerSec', perSecond(got.count, ns), 'msg/s', 'higher'),
+          fig('MBps', perSecond(got.bytes, ns) / 1e6, 'MB/s', 'higher'),
+          fig('success', percent(got.count, expected), '%', 'higher'),
+        )
+      })
+    }
+    return figures
+  },
+}
