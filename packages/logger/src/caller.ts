@@ -44,7 +44,7 @@ function viaCallSites(fn: (...args: never[]) => unknown): string | undefined {
     if (file == null || line === null) return undefined
     return `${baseName(file)}:${line}`
   } finally {
-    Error.prepareStackTrace = undefined
+    Error.prepareStackTrace = undefined as never
   }
 }
 

@@ -111,6 +111,11 @@ export class FileSink {
   #fd: number | null = null
   /** Bytes reserved in the current file: written, in flight, or taken into a batch. */
   #size = 0
+  /**
+   * Size past which the next line rotates: `rotationSize`, or after a failed rotation one more `rotationSize`
+   * further, so a rotation that keeps failing is retried (and reported) once per file's worth, not once per line.
+   */
+  #limit: number
   #pending: string[] = []
   #pendingChars = 0
   #inflight: Inflight | null = null
@@ -132,6 +137,7 @@ export class FileSink {
     this.path = resolvedPath
     this.rotationSize = options.rotationSize
     this.backupCount = options.backupCount
+    this.#limit = options.rotationSize
     this.#bufferSize = options.bufferSize
     this.#onError = options.onError
     try {
@@ -197,10 +203,13 @@ export class FileSink {
     this.flushSync()
   }
 
-  /** Drops one reference; the last one flushes, fsyncs and closes the file. */
+  /**
+   * Drops one reference; resolves once every line accepted so far is written. The last reference also fsyncs and
+   * closes the file.
+   */
   release(): Promise<void> {
     if (this.refs > 0) this.refs--
-    if (this.refs > 0) return Promise.resolve()
+    if (this.refs > 0) return this.flush()
     this.#closing ??= this.#close()
     return this.#closing
   }
@@ -310,7 +319,7 @@ export class FileSink {
       return null
     }
     // A character is at least one byte, so lines past `room` characters cannot fit: encode only those before.
-    const room = this.rotationSize - this.#size
+    const room = this.#limit - this.#size
     let m = 0
     let chars = 0
     if (this.#pendingChars <= room) {
@@ -325,7 +334,7 @@ export class FileSink {
       }
     }
     let buf = Buffer.from(m === 1 ? (pending[0] as string) : pending.slice(0, m).join(''), 'utf8')
-    if (this.#size + buf.length > this.rotationSize) {
+    if (this.#size + buf.length > this.#limit) {
       // Find the cut in bytes (multi-byte characters), line by line.
       let k = 0
       let bytes = 0
@@ -333,7 +342,7 @@ export class FileSink {
       for (; k < m; k++) {
         const line = pending[k] as string
         const n = Buffer.byteLength(line)
-        if (this.#size + bytes + n > this.rotationSize) break
+        if (this.#size + bytes + n > this.#limit) break
         bytes += n
         chars += line.length
       }
@@ -376,7 +385,12 @@ export class FileSink {
       renamed = false
       this.#report('rotate', 0, err)
     }
-    return this.#reopen(renamed) && renamed
+    const reserved = this.#size
+    const reopened = this.#reopen(renamed)
+    // Same file as before: ranges already reserved (an async write still in flight) stay reserved.
+    if (!renamed && this.#size < reserved) this.#size = reserved
+    this.#limit = renamed ? this.rotationSize : this.#size + this.rotationSize
+    return reopened && renamed
   }
 
   #reopen(truncate = false): boolean {

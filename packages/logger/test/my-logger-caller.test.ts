@@ -64,7 +64,7 @@ describe('caller', () => {
 
     test('still names this file, and leaves no hook behind', () => {
       const { logger, caller } = make()
-      Error.prepareStackTrace = undefined
+      Error.prepareStackTrace = undefined as never
       logger.info('m')
       expect(Error.prepareStackTrace).toBeUndefined()
       Error.prepareStackTrace = saved
