@@ -37,7 +37,7 @@ export function computeRatios(figures: readonly Figure[]): Ratio[] {
   }
   for (const f of figures) {
     if (f.impl !== 'veltix' || f.unit === '%' || f.unit === 'count') continue
-    if (f.workload === 'memory' && !/per(Client|Connection)/.test(f.name)) continue
+    if (f.workload === 'memory' && !/[pP]er(Client|Connection)/.test(f.name)) continue
     push(f, f.name)
   }
   for (const c of CROSS_RATIOS) {

@@ -18,7 +18,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   const n = sorted.length
   if (n === 0) return Number.NaN
   if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got ${p}`)
-  const rank = Math.max(1, Math.ceil((p / 100) * n))
+  // p * n first: (99.9 / 100) * 1000 is 999.0000000000001 in floating point, (99.9 * 1000) / 100 is 999.
+  const rank = Math.max(1, Math.ceil((p * n) / 100))
   return sorted[Math.min(n, rank) - 1]!
 }
 

@@ -82,7 +82,7 @@ class VeltixClient implements BenchClient {
   }
 
   #conn(): Buffered | undefined {
-    return (this.client as unknown as { connection?: Buffered }).connection
+    return this.client.connection ?? undefined
   }
 
   send(code: number, payload: Uint8Array): boolean {
