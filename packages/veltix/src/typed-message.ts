@@ -6,7 +6,7 @@ import {
   MessageType,
   Request,
   type RequestInit,
-  Response,
+  type Response,
 } from '@veltix/codec'
 
 /** How a typed message's value becomes payload bytes and back. */
@@ -90,4 +90,3 @@ function withData<T>(response: Response, data: T): TypedResponse<T> {
   Object.defineProperty(response, 'data', { value: data, enumerable: true })
   return response as TypedResponse<T>
 }
-

@@ -1,0 +1,51 @@
+import type { Connection } from '@veltix/transport'
+import type { ConnectionStats } from './stats.js'
+import { Tags } from './tags.js'
+
+/** What a `ClientInfo` reads from the server's bookkeeping (internal). */
+export interface ClientInfoSource {
+  readonly handshakeDone: boolean
+  stats(): ConnectionStats
+}
+
+/**
+ * A connection as the server sees it (the reference's `ClientInfo`): its `conn`, its peer `addr`
+ * (`[ip, port]`), whether the handshake is done, free-form tags (see {@link Tags}) and its counters.
+ * The same object is passed to every callback for that connection, so tags set in one are seen in the next.
+ */
+export class ClientInfo extends Tags {
+  /** The transport connection: pass it to `sender.send(request, client.conn)`. */
+  readonly conn: Connection
+  /** The peer's `[ip, port]`. */
+  readonly addr: readonly [string, number]
+  /** Local wall-clock time the connection was accepted, ms since the epoch. */
+  readonly connectedAt: number
+  readonly #source: ClientInfoSource
+
+  constructor(conn: Connection, source: ClientInfoSource) {
+    super()
+    this.conn = conn
+    this.addr = [conn.remoteAddress, conn.remotePort]
+    this.connectedAt = Date.now()
+    this.#source = source
+  }
+
+  /** True once the HELLO / HELLO_ACK exchange completed (stays true after the connection closes). */
+  get handshakeDone(): boolean {
+    return this.#source.handshakeDone
+  }
+
+  /** True once the connection started closing. */
+  get closed(): boolean {
+    return this.conn.closed
+  }
+
+  /** This connection's counters (a fresh snapshot). */
+  stats(): ConnectionStats {
+    return this.#source.stats()
+  }
+
+  override toString(): string {
+    return `${this.addr[0]}:${this.addr[1]}`
+  }
+}

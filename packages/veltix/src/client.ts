@@ -1,0 +1,327 @@
+import {
+  encodeFrame,
+  type MessageType,
+  MessageTypeRegistry,
+  type Request,
+  type Response,
+} from '@veltix/codec'
+import type { LoggerLike } from '@veltix/logger'
+import { type DispatchQueue, Router } from '@veltix/router'
+import {
+  DisconnectReason,
+  type DisconnectState,
+  NotConnectedError,
+  type OfflineQueueInit,
+  Reconnector,
+  type Session,
+} from '@veltix/session'
+import type { Connection } from '@veltix/transport'
+import { invoke } from './callbacks.js'
+import { ClientConfig, type ClientConfigInit } from './config.js'
+import { Events } from './events.js'
+import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
+import { Sender } from './sender.js'
+import type { WaitOptions } from './server.js'
+import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
+import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
+
+/** `new Client(init)` options beyond the reference's `ClientConfig`. */
+export interface ClientInit extends ClientConfigInit {
+  /**
+   * Messages sent with `getSender().send()` while a reconnect is pending are queued (bounded) and sent after
+   * the next handshake when this is set; `send` then returns true for a queued message. Default `false`:
+   * `send` returns false whenever there is no live connection.
+   */
+  offlineQueue?: OfflineQueueInit | false
+}
+
+function sessionStats(s: Session, extraOut: number, extraBytes: number): ConnectionStats {
+  const st = s.stats
+  return {
+    messagesIn: st.messagesIn,
+    messagesOut: st.messagesOut + extraOut,
+    bytesIn: st.bytesIn,
+    bytesOut: st.bytesOut + extraBytes,
+    droppedFrames: { ...st.droppedFrames },
+    pendingRequests: s.pendingCount,
+    lastRtt: st.lastRtt,
+  }
+}
+
+/**
+ * A Veltix client (the reference's `Client`). `connect()` resolves true once the handshake is done, false
+ * when the server cannot be reached (after the configured `retry` attempts) — it never throws for an
+ * unreachable server. With `retry > 0` a lost connection is re-established in the background: `ON_DISCONNECT`
+ * reports each loss and failed attempt with a {@link DisconnectState}, `ON_CONNECT` each new handshake.
+ */
+export class Client {
+  readonly config: ClientConfig
+  /** Message types this client knows (system types + every routed or registered one). */
+  readonly registry: MessageTypeRegistry
+  /** Routes (the reference's `request_handler`). */
+  readonly requestHandler: RequestHandler<Client>
+  readonly #router: Router<Client>
+  readonly #logger: LoggerLike
+  readonly #sender: Sender
+  readonly #rc: Reconnector
+  readonly #queues = new WeakMap<Session, DispatchQueue>()
+  /** Session of the live (or last) connection, until its stats are folded into #closedStats. */
+  #current: Session | undefined
+  #currentExtraOut = 0
+  #currentExtraBytes = 0
+  readonly #closedStats = emptyStats()
+  #reconnects = 0
+  #failedAttempts = 0
+  #onConnect: (() => unknown) | undefined
+  #onDisconnect: ((state: DisconnectState) => unknown) | undefined
+
+  constructor(config: ClientInit | ClientConfig = {}) {
+    this.config = config instanceof ClientConfig ? config : new ClientConfig(config)
+    const c = this.config
+    this.#logger = c.logger
+    this.registry = new MessageTypeRegistry()
+    this.#router = new Router<Client>({ concurrency: c.concurrency, logger: this.#logger })
+    this.requestHandler = new RequestHandler(this.#router, this.registry)
+    this.#sender = new Sender({
+      send: (request) => this.#send(request),
+      broadcast: (request, to) => this.#broadcast(request, to),
+      defaultTargets: () => {
+        const conn = this.connection
+        return conn === null ? [] : [conn]
+      },
+    })
+    const offlineQueue = config instanceof ClientConfig ? false : (config.offlineQueue ?? false)
+    this.#rc = new Reconnector({
+      transport: {
+        host: c.serverAddr,
+        port: c.port,
+        core: c.socketCore,
+        maxMessageSize: c.maxMessageSize,
+        bufferSize: c.bufferSize,
+        performanceMode: c.performanceMode,
+        connectTimeout: c.connectTimeout,
+        ...(c.maxWorkers === undefined ? {} : { maxWorkers: c.maxWorkers }),
+        ...(c.unknownMessageTypes === 'drop' ? { registry: this.registry } : {}),
+        logger: this.#logger,
+      },
+      session: {
+        registry: this.registry,
+        handshakeTimeout: c.handshakeTimeout,
+        heartbeat: c.heartbeat,
+        logger: this.#logger,
+      },
+      retry: c.retry,
+      retryDelay: c.retryDelay,
+      ...(c.backoff === undefined ? {} : { backoff: c.backoff }),
+      offlineQueue,
+      logger: this.#logger,
+      onConnect: (session, reconnected) => this.#connected(session, reconnected),
+      onDisconnect: (state) => this.#disconnected(state),
+      onMessage: (response, session) => this.#router.dispatch(this.#queueOf(session), response, this),
+    })
+  }
+
+  /** True while a connection with a completed handshake is up. */
+  get connected(): boolean {
+    return this.#rc.connected
+  }
+
+  /** The live connection, or null. */
+  get connection(): Connection | null {
+    return this.#rc.session?.connection ?? null
+  }
+
+  /**
+   * Connects and runs the handshake. Resolves true once it is done; false when every attempt failed
+   * (connection refused, timeout, version mismatch…; `retry` more attempts are made first, each reported
+   * to `ON_DISCONNECT`). Never rejects for an unreachable server; rejects `AbortError` when `signal` aborts.
+   */
+  async connect(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    try {
+      await this.#rc.connect(options)
+      return true
+    } catch (error) {
+      if (options.signal?.aborted) throw error
+      // An expected outcome the caller handles: a warning, not an error.
+      this.#logger.warning(`connect() failed: ${(error as Error).message}`)
+      return false
+    }
+  }
+
+  /**
+   * Closes the connection (what was sent is flushed first) and stops reconnecting. `ON_DISCONNECT` fires
+   * with `reason: MANUAL, permanent: true` when there was a connection or an attempt to stop. Pending
+   * `sendAndWait` calls reject with `ConnectionClosedError`.
+   */
+  async disconnect(): Promise<void> {
+    const session = this.#current
+    await this.#rc.disconnect()
+    // Messages still waiting behind a busy async handler are dropped.
+    if (session !== undefined) this.#queues.get(session)?.close()
+  }
+
+  /** No further reconnection attempt (an attempt in flight finishes). */
+  stopRetry(): void {
+    this.#rc.stopRetry()
+  }
+
+  /**
+   * Allows reconnecting again, with `max` as the new retry count when given; when disconnected, starts
+   * attempts now. Resolves true once connected, false when the attempts failed.
+   */
+  retry(options: { max?: number } = {}): Promise<boolean> {
+    return this.#rc.retry(options)
+  }
+
+  /** The sender: `send(request)` returns false when there is no live connection. */
+  getSender(): Sender {
+    return this.#sender
+  }
+
+  /** `ON_CONNECT ()`: after each handshake (the first and every reconnect). */
+  setCallback(event: Events.ON_CONNECT, callback: (() => unknown) | undefined): void
+  /** `ON_RECV (response)`: a message no route took. */
+  setCallback(event: Events.ON_RECV, callback: ((response: Response) => unknown) | undefined): void
+  /** `ON_DISCONNECT (state)`: each lost connection, failed attempt, and `disconnect()`. */
+  setCallback(event: Events.ON_DISCONNECT, callback: ((state: DisconnectState) => unknown) | undefined): void
+  setCallback(event: Events, callback: ((...args: never[]) => unknown) | undefined): void {
+    switch (event) {
+      case Events.ON_CONNECT:
+        this.#onConnect = callback as (() => unknown) | undefined
+        return
+      case Events.ON_DISCONNECT:
+        this.#onDisconnect = callback as ((state: DisconnectState) => unknown) | undefined
+        return
+      case Events.ON_RECV: {
+        const cb = callback as ((response: Response) => unknown) | undefined
+        this.#router.setReceiveCallback(cb === undefined ? undefined : (response) => cb(response))
+        return
+      }
+      default:
+        throw new TypeError(`unknown event ${String(event)}`)
+    }
+  }
+
+  /**
+   * Routes a message type to `handler (response, client)`; routes beat `ON_RECV`. With a typed message type
+   * (`defineMessage`), `response.data` is the decoded payload. False when the type already has a route.
+   */
+  route<T, R>(type: TypedMessageType<T, R>, handler: TypedHandler<T, Client>): boolean
+  route(type: MessageType | number, handler: Handler<Client>): boolean
+  route(type: MessageType | number, handler: Handler<Client> | TypedHandler<never, Client>): boolean {
+    return this.requestHandler.registerRoute(type, handler as Handler<Client>)
+  }
+
+  /** Declares a message type without routing it (needed with `unknownMessageTypes: 'drop'`). */
+  registerMessageType(type: MessageType): boolean {
+    return this.registry.register(type)
+  }
+
+  /**
+   * Sends `request` and waits for the frame carrying the same request id. Resolves the reply (its `latency`
+   * is the real round trip in ms), or null after `timeout`; rejects `NotConnectedError` when not connected,
+   * `ConnectionClosedError` when the connection closes meanwhile, `AbortError` on abort. With a typed
+   * request, the reply's `data` is decoded with the type's `replyCodec`.
+   */
+  sendAndWait<T, R>(request: TypedRequest<T, R>, options?: WaitOptions): Promise<TypedResponse<R> | null>
+  sendAndWait(request: Request, options?: WaitOptions): Promise<Response | null>
+  async sendAndWait(request: Request, options: WaitOptions = {}): Promise<Response | null> {
+    const response = await this.#rc.sendAndWait(request, {
+      timeout: options.timeout ?? this.config.requestTimeout,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    })
+    if (response !== null && request instanceof TypedRequest) return request.type.decodeReply(response)
+    return response
+  }
+
+  /**
+   * Pings the server: the round trip in ms (monotonic, sub-ms), or null after `timeout` — and null, as the
+   * reference, when there is no connection or it closes meanwhile. Rejects only with `AbortError`.
+   */
+  async pingServer(options: WaitOptions = {}): Promise<number | null> {
+    const session = this.#rc.session
+    if (session === undefined) return null
+    try {
+      return await session.ping({
+        timeout: options.timeout ?? this.config.requestTimeout,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      })
+    } catch (error) {
+      if (options.signal?.aborted) throw error
+      return null
+    }
+  }
+
+  /** Counters of this client over all its connections. */
+  stats(): ClientStats {
+    const sum = addStats(emptyStats(), this.#closedStats)
+    if (this.#current !== undefined) {
+      addStats(sum, sessionStats(this.#current, this.#currentExtraOut, this.#currentExtraBytes))
+    }
+    return {
+      ...sum,
+      connected: this.connected,
+      reconnects: this.#reconnects,
+      failedAttempts: this.#failedAttempts,
+    }
+  }
+
+  #queueOf(session: Session): DispatchQueue {
+    let q = this.#queues.get(session)
+    if (q === undefined) {
+      q = this.#router.createQueue()
+      this.#queues.set(session, q)
+    }
+    return q
+  }
+
+  #fold(): void {
+    const s = this.#current
+    if (s === undefined) return
+    addStats(this.#closedStats, {
+      ...sessionStats(s, this.#currentExtraOut, this.#currentExtraBytes),
+      pendingRequests: 0,
+    })
+    this.#current = undefined
+    this.#currentExtraOut = 0
+    this.#currentExtraBytes = 0
+  }
+
+  #connected(session: Session, reconnected: boolean): void {
+    this.#fold()
+    this.#current = session
+    if (reconnected) this.#reconnects++
+    invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect)
+  }
+
+  #disconnected(state: DisconnectState): void {
+    if (this.#current?.closed) this.#fold()
+    else if (state.reason !== DisconnectReason.MANUAL) this.#failedAttempts++
+    invoke(this.#logger, 'ON_DISCONNECT callback', this.#onDisconnect, state)
+  }
+
+  #send(request: Request): boolean {
+    try {
+      return this.#rc.send(request)
+    } catch (error) {
+      if (!(error instanceof NotConnectedError)) this.#logger.warning(`send: ${(error as Error).message}`)
+      return false
+    }
+  }
+
+  #broadcast(request: Request, to: Connection[]): number {
+    const bytes = encodeFrame({ code: request.type.code, requestId: request.id, payload: request.payload })
+    let accepted = 0
+    for (const conn of to) {
+      const r = conn.sendEncoded(bytes)
+      if (r === 'ok' || r === 'backpressure') {
+        accepted++
+        if (conn === this.connection) {
+          this.#currentExtraOut++
+          this.#currentExtraBytes += bytes.length
+        }
+      }
+    }
+    return accepted
+  }
+}

@@ -1,0 +1,2 @@
+/** `veltix/codec`: everything `@veltix/codec` exports. */
+export * from '@veltix/codec'

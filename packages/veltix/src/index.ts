@@ -1,0 +1,112 @@
+/**
+ * @packageDocumentation
+ * Veltix for TypeScript: a TCP messaging library for Node.js, wire-compatible with Python Veltix 1.6.3.
+ * `Server` and `Client` assemble the codec, transport, session and router packages; every one of them is
+ * also a subpath (`veltix/codec`, `veltix/transport`, `veltix/session`, `veltix/router`, `veltix/logger`).
+ *
+ * @example
+ * ```ts
+ * import { Client, Events, MessageType, Request, Server } from 'veltix'
+ *
+ * const CHAT = new MessageType(200, 'chat')
+ * const server = new Server({ host: '127.0.0.1', port: 0 })
+ * server.setCallback(Events.ON_RECV, (client, response) => {
+ *   server.getSender().send(new Request(CHAT, `Echo: ${response.text()}`), client.conn)
+ * })
+ * await server.start()
+ *
+ * const client = new Client({ serverAddr: '127.0.0.1', port: server.port })
+ * client.setCallback(Events.ON_RECV, (response) => console.log(response.text())) // Echo: hi
+ * await client.connect() // true after the handshake
+ * client.getSender().send(new Request(CHAT, 'hi'))
+ * // ...
+ * await client.disconnect()
+ * await server.closeAll()
+ * ```
+ */
+
+// The wire: message types, requests, responses, payload helpers, codec errors.
+export {
+  CodecError,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  decodeJson,
+  decodeUtf8,
+  ERROR,
+  encodeJson,
+  encodeUtf8,
+  HEARTBEAT,
+  HELLO,
+  HELLO_ACK,
+  INVALID_REQUEST,
+  InvalidMessageTypeError,
+  InvalidRequestIdError,
+  MessageType,
+  MessageTypeRegistry,
+  PayloadDecodeError,
+  type PayloadInput,
+  PING,
+  PONG,
+  PROTOCOL_VERSION,
+  Request,
+  type RequestInit,
+  Response,
+} from '@veltix/codec'
+// The logger (also at `veltix/logger`).
+export { Logger, type LoggerConfig, type LoggerLike, LogLevel, noopLogger } from '@veltix/logger'
+// The decorator form of routes (also at `veltix/router`).
+export { handles, registerHandlers, unregisterHandlers } from '@veltix/router'
+// Session states and errors.
+export {
+  AbortError,
+  ConnectionClosedError,
+  DisconnectReason,
+  type DisconnectState,
+  HandshakeError,
+  HandshakeTimeoutError,
+  NotConnectedError,
+  OfflineQueueFullError,
+  type OfflineQueueInit,
+  SessionError,
+  VersionMismatchError,
+} from '@veltix/session'
+// Socket-level settings and the connection type.
+export { BufferSize, type Connection, PerformanceMode, SocketCore } from '@veltix/transport'
+export { Client, type ClientInit } from './client.js'
+export { ClientInfo } from './client-info.js'
+export {
+  ClientConfig,
+  type ClientConfigInit,
+  type CommonConfigInit,
+  ServerConfig,
+  type ServerConfigInit,
+  type UnknownTypePolicy,
+} from './config.js'
+export {
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_HOST,
+  DEFAULT_MAX_CONNECTION,
+  DEFAULT_PORT,
+  DEFAULT_REQUEST_TIMEOUT,
+  DEFAULT_RETRY,
+  DEFAULT_RETRY_DELAY,
+  DEFAULT_SERVER_ADDR,
+} from './constants.js'
+export { ConfigError, ServerStateError, UnknownClientError } from './errors.js'
+export { Events } from './events.js'
+export { formatBytes } from './format-bytes.js'
+export { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
+export { Sender, type SendTarget } from './sender.js'
+export { Server, type ServerDisconnectInfo, type WaitOptions } from './server.js'
+export type { ClientStats, ConnectionStats, ServerStats } from './stats.js'
+export { Tags, type TagValue } from './tags.js'
+export {
+  bytesCodec,
+  defineMessage,
+  jsonCodec,
+  type PayloadCodec,
+  TypedMessageType,
+  TypedRequest,
+  type TypedResponse,
+  textCodec,
+} from './typed-message.js'

@@ -1,0 +1,2 @@
+/** `veltix/logger`: everything `@veltix/logger` exports. */
+export * from '@veltix/logger'

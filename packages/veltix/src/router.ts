@@ -1,0 +1,2 @@
+/** `veltix/router`: everything `@veltix/router` exports. */
+export * from '@veltix/router'

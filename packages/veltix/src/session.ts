@@ -1,0 +1,2 @@
+/** `veltix/session`: everything `@veltix/session` exports. */
+export * from '@veltix/session'

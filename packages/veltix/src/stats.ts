@@ -1,0 +1,62 @@
+/** Counters of one connection (`client.stats()`, `clientInfo.stats()`). Bytes include the 22-byte headers. */
+export interface ConnectionStats {
+  /** Application messages received (after the handshake; PING/PONG/HELLO excluded). */
+  messagesIn: number
+  /** Application messages sent. */
+  messagesOut: number
+  /** Bytes read from the socket. */
+  bytesIn: number
+  /** Bytes handed to the socket. */
+  bytesOut: number
+  /** Frames dropped, by reason (`checksum`, `unknownType`, ...; whatever the lower layers count). */
+  droppedFrames: Record<string, number>
+  /** `sendAndWait` / ping calls waiting for their reply. */
+  pendingRequests: number
+  /** Round trip of the last completed ping or `sendAndWait`, in ms; null before any. */
+  lastRtt: number | null
+}
+
+/** `server.stats()`: the live connections' counters summed, plus the closed ones'. */
+export interface ServerStats extends Omit<ConnectionStats, 'lastRtt'> {
+  /** Connections open now (handshake done or not). */
+  connections: number
+  /** Connections that completed the handshake, now. */
+  clients: number
+  /** Connections accepted since the server was created. */
+  acceptedTotal: number
+  /** Connections closed before completing the handshake, since the server was created. */
+  handshakeFailures: number
+}
+
+/** `client.stats()`: the current connection's counters, summed with the earlier connections'. */
+export interface ClientStats extends ConnectionStats {
+  connected: boolean
+  /** Successful handshakes after the first one. */
+  reconnects: number
+  /** Connection attempts that failed. */
+  failedAttempts: number
+}
+
+export function emptyStats(): ConnectionStats {
+  return {
+    messagesIn: 0,
+    messagesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    droppedFrames: {},
+    pendingRequests: 0,
+    lastRtt: null,
+  }
+}
+
+/** Adds `b` into `a` (lastRtt: `b`'s when set). */
+export function addStats(a: ConnectionStats, b: ConnectionStats): ConnectionStats {
+  a.messagesIn += b.messagesIn
+  a.messagesOut += b.messagesOut
+  a.bytesIn += b.bytesIn
+  a.bytesOut += b.bytesOut
+  a.pendingRequests += b.pendingRequests
+  for (const [k, v] of Object.entries(b.droppedFrames)) a.droppedFrames[k] = (a.droppedFrames[k] ?? 0) + v
+  if (b.lastRtt !== null) a.lastRtt = b.lastRtt
+  return a
+}

@@ -1,0 +1,2 @@
+/** `veltix/transport`: everything `@veltix/transport` exports. */
+export * from '@veltix/transport'
