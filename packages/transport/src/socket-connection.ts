@@ -301,9 +301,10 @@ export class SocketConnection extends ConnectionBase {
     this.queued = 0
     this.#decoder = undefined
     this.onSocketClosed()
-    this.finish()
   }
 
-  /** Hook: the socket is gone (the worker core releases its worker-side state). */
-  protected onSocketClosed(): void {}
+  /** Hook: the socket is gone. The worker core first lets the frames still in its worker arrive. */
+  protected onSocketClosed(): void {
+    this.finish()
+  }
 }
