@@ -1,5 +1,5 @@
 import type { MessageType, MessageTypeRegistry, Response } from '@veltix/codec'
-import type { Router } from '@veltix/router'
+import { type Router, registerHandlers, unregisterHandlers } from '@veltix/router'
 import { TypedMessageType, type TypedResponse } from './typed-message.js'
 
 /** A route handler: the received message and the context (`ClientInfo` on a server, the `Client` on a client). */
@@ -43,6 +43,20 @@ export class RequestHandler<Ctx> {
   /** Removes the route of `type`; false when it had none. The type stays declared. */
   unregisterRoute(type: MessageType | number): boolean {
     return this.router.unregisterRoute(type)
+  }
+
+  /**
+   * Registers every `@handles(TYPE)` method of `instance` as a route (the decorator form). Throws
+   * `RouteConflictError`, registering nothing, when one of the types already has a route. Returns how many
+   * routes were added. Decorated handlers get the plain `Response` (decode a typed one with `TYPE.decode`).
+   */
+  registerHandlers(instance: object): number {
+    return registerHandlers(this.router, instance)
+  }
+
+  /** Removes the routes `registerHandlers(instance)` added; returns how many. */
+  unregisterHandlers(instance: object): number {
+    return unregisterHandlers(this.router, instance)
   }
 
   hasRoute(type: MessageType | number): boolean {
