@@ -37,6 +37,9 @@ export const DEFAULT_SIZE_PLAN: readonly { size: number; count: number }[] = [
   { size: 1024 * 1024, count: 200 },
 ]
 
+/** Runs per workload in a full run; each figure is the median (a shared machine is noisy). */
+export const DEFAULT_REPEAT = 3
+
 /** `--quick`: a smoke run, seconds in all, enough to prove every workload works end to end. */
 export const QUICK_LATENCY_WARMUP = 50
 export const QUICK_LATENCY_COUNT = 200

@@ -8,6 +8,7 @@ import {
   DEFAULT_MEMORY_CLIENTS,
   DEFAULT_MESSAGE_SIZE,
   DEFAULT_REGRESSION_THRESHOLD,
+  DEFAULT_REPEAT,
   DEFAULT_SCALE_CONNECTIONS,
   DEFAULT_SIZE_PLAN,
   DEFAULT_STRESS_CLIENTS,
@@ -53,6 +54,8 @@ export interface BenchOptions {
   fpsSeconds: number
   fpsConfigs: { players: number; hz: number }[]
   sizePlan: { size: number; count: number }[]
+  /** Runs of each workload; every figure is the median of its runs (the runs alternate baseline and Veltix). */
+  repeat: number
   /** Directory for V8 CPU profiles of the child processes (`--cpu-prof`), or undefined. */
   cpuProf: string | undefined
 }
@@ -92,6 +95,7 @@ export function resolveOptions(partial: Partial<BenchOptions> = {}): BenchOption
     fpsConfigs:
       partial.fpsConfigs ?? (quick ? QUICK_FPS_CONFIGS : DEFAULT_FPS_CONFIGS).map((c) => ({ ...c })),
     sizePlan: partial.sizePlan ?? (quick ? QUICK_SIZE_PLAN : DEFAULT_SIZE_PLAN).map((s) => ({ ...s })),
+    repeat: partial.repeat ?? (quick ? 1 : DEFAULT_REPEAT),
     cpuProf: partial.cpuProf,
   }
   validate(opts)
@@ -111,6 +115,7 @@ function validate(o: BenchOptions): void {
     ['stress messages', o.stressMessages],
     ['memory clients', o.memoryClients],
     ['connections', o.connections],
+    ['repeat', o.repeat],
   ]
   for (const [name, n] of counts) {
     if (!Number.isSafeInteger(n) || n < (name === 'latency warm-up' ? 0 : 1)) {
@@ -140,6 +145,7 @@ invocation and reports Veltix's figures as ratios of the baseline's.
   --stress-clients N   stress: clients (default ${DEFAULT_STRESS_CLIENTS})
   --stress-messages N  stress: messages per client (default ${DEFAULT_STRESS_MESSAGES})
   --fps-seconds S      fps: seconds per configuration (default ${DEFAULT_FPS_SECONDS})
+  --repeat N           runs per workload, median reported (default ${DEFAULT_REPEAT}, 1 with --quick)
   --no-baseline        skip the baseline (no ratios)
   --no-veltix          skip Veltix (the baseline alone)
   --in-process         server and client in this process (debugging; memory figures mean little)
@@ -204,6 +210,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   if (v['stress-clients'] !== undefined) partial.stressClients = int('--stress-clients', v['stress-clients'])
   if (v['stress-messages'] !== undefined)
     partial.stressMessages = int('--stress-messages', v['stress-messages'])
+  if (v.repeat !== undefined) partial.repeat = int('--repeat', v.repeat)
   if (v['fps-seconds'] !== undefined) partial.fpsSeconds = num('--fps-seconds', v['fps-seconds'])
   return {
     bench: resolveOptions(partial),
@@ -231,6 +238,7 @@ const SPEC = {
   'stress-messages': { type: 'string' },
   'fps-seconds': { type: 'string' },
   'no-baseline': { type: 'boolean' },
+  repeat: { type: 'string' },
   'no-veltix': { type: 'boolean' },
   'in-process': { type: 'boolean' },
   save: { type: 'string' },

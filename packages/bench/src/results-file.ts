@@ -28,6 +28,7 @@ const figure: Schema = {
     value: { type: 'number' },
     unit: { enum: ['us', 'ms', 'msg/s', 'rt/s', 'MB/s', 'bytes', '%', 'conn/s', 'count'] },
     better: { enum: ['higher', 'lower'] },
+    samples: { type: 'array', items: { type: 'number' } },
   },
 }
 
@@ -57,8 +58,9 @@ export const RESULTS_JSON_SCHEMA = {
     },
     options: {
       type: 'object',
-      required: ['only', 'cores', 'quick'],
+      required: ['only', 'cores', 'quick', 'repeat'],
       properties: {
+        repeat: { type: 'integer' },
         only: { type: 'array', items: { enum: WORKLOADS } },
         cores: { type: 'array', items: { enum: ['loop', 'worker'] } },
         quick: { type: 'boolean' },

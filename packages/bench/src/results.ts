@@ -11,9 +11,12 @@ export interface Figure {
   core: CoreName
   /** Dotted name inside the workload, e.g. "ping.p50", "receive.msgPerSec", "64B.MBps". */
   name: string
+  /** The median of `samples` when the workload ran more than once. */
   value: number
   unit: Unit
   better: 'higher' | 'lower'
+  /** Every run's value, in run order (only when `repeat` > 1). */
+  samples?: number[]
 }
 
 /** Veltix's figure divided by the baseline's, same run. */
@@ -65,4 +68,26 @@ export interface BenchResults {
 /** Stable key of a figure. */
 export function figureKey(f: Pick<Figure, 'workload' | 'impl' | 'core' | 'name'>): string {
   return `${f.workload}/${f.impl}/${f.core}/${f.name}`
+}
+
+/** Merges the figures of repeated runs: one figure per key, its value the median of the runs. */
+export function mergeRuns(runs: readonly Figure[][]): Figure[] {
+  if (runs.length === 1) return [...runs[0]!]
+  const byKey = new Map<string, Figure>()
+  for (const run of runs) {
+    for (const f of run) {
+      const key = figureKey(f)
+      const seen = byKey.get(key)
+      if (seen === undefined) byKey.set(key, { ...f, samples: [f.value] })
+      else seen.samples!.push(f.value)
+    }
+  }
+  for (const f of byKey.values()) f.value = median(f.samples!)
+  return [...byKey.values()]
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }

@@ -5,7 +5,7 @@ import { AbortError } from './errors.js'
 import { type AgentHandle, spawnAgent } from './harness.js'
 import { type BenchOptions, resolveOptions, WORKLOADS } from './options.js'
 import { type ProgressReporter, silentProgress } from './progress.js'
-import type { BenchResults, Environment, Figure } from './results.js'
+import { type BenchResults, type Environment, type Figure, mergeRuns } from './results.js'
 import type { WorkloadContext } from './workloads/common.js'
 import { WORKLOAD_TABLE } from './workloads/index.js'
 
@@ -47,7 +47,7 @@ export async function runBench(
     if (!options.only.includes(name)) continue
     if (signal?.aborted) throw new AbortError()
     const workload = WORKLOAD_TABLE[name]
-    const total = Math.max(1, workload.phases(options))
+    const total = Math.max(1, workload.phases(options) * options.repeat)
     const agents = new Set<AgentHandle>()
     let done = -1
     let phase = ''
@@ -76,7 +76,9 @@ export async function runBench(
     }
     progress.start(name, total)
     try {
-      figures.push(...(await workload.run(ctx)))
+      const runs: Figure[][] = []
+      for (let i = 0; i < options.repeat; i++) runs.push(await workload.run(ctx))
+      figures.push(...mergeRuns(runs))
       progress.update(1, 'done')
       progress.end(name, Date.now() - t0)
     } catch (err) {

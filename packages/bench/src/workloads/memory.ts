@@ -1,4 +1,5 @@
 import type { AgentHandle } from '../harness.js'
+import type { MemorySample } from '../memory.js'
 import type { Figure } from '../results.js'
 import { nowNs, perSecond } from '../stats.js'
 import {
@@ -11,10 +12,10 @@ import {
 } from './common.js'
 
 interface Sampled {
-  server0: { rss: number; heapUsed: number }
-  server1: { rss: number; heapUsed: number }
-  client0: { rss: number; heapUsed: number }
-  client1: { rss: number; heapUsed: number }
+  server0: MemorySample
+  server1: MemorySample
+  client0: MemorySample
+  client1: MemorySample
   connectNs: number
   connected: number
 }
@@ -58,6 +59,12 @@ export const memoryWorkload: Workload = {
         fig('server.clients.heapUsed', a.server1.heapUsed, 'bytes', 'lower'),
         fig('server.perClient.rss', (a.server1.rss - a.server0.rss) / n, 'bytes', 'lower'),
         fig('server.perClient.heapUsed', (a.server1.heapUsed - a.server0.heapUsed) / n, 'bytes', 'lower'),
+        fig(
+          'server.perClient.arrayBuffers',
+          (a.server1.arrayBuffers - a.server0.arrayBuffers) / n,
+          'bytes',
+          'lower',
+        ),
         fig('client.perClient.rss', (a.client1.rss - a.client0.rss) / n, 'bytes', 'lower'),
         fig('client.perClient.heapUsed', (a.client1.heapUsed - a.client0.heapUsed) / n, 'bytes', 'lower'),
         fig('clients', a.connected, 'count', 'higher'),
@@ -73,6 +80,12 @@ export const memoryWorkload: Workload = {
         fig(
           'scale.server.heapPerConnection',
           (b.server1.heapUsed - b.server0.heapUsed) / c,
+          'bytes',
+          'lower',
+        ),
+        fig(
+          'scale.server.arrayBuffersPerConnection',
+          (b.server1.arrayBuffers - b.server0.arrayBuffers) / c,
           'bytes',
           'lower',
         ),
