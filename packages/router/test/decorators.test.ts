@@ -39,6 +39,18 @@ class ChatHandlers {
   notARoute(): void {}
 }
 
+const SECRET = new MessageType(202, 'secret')
+
+class PrivateHandlers {
+  readonly log: string[] = []
+
+  @handles(SECRET)
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: reached through the decorator
+  #onSecret(response: Response): void {
+    this.log.push(`secret ${response.text()}`)
+  }
+}
+
 describe('@handles', () => {
   it('registers decorated methods bound to their instance', async () => {
     const router = new Router<string>()
@@ -69,6 +81,14 @@ describe('@handles', () => {
     expect(unregisterHandlers(router, h)).toBe(1)
     expect(router.getRoute(CHAT)).toBe(mine)
     expect(router.hasRoute(ECHO)).toBe(false)
+  })
+
+  it('works on #private methods', () => {
+    const router = new Router()
+    const h = new PrivateHandlers()
+    registerHandlers(router, h)
+    router.dispatch(router.createQueue(), msg(SECRET, 's'), undefined)
+    expect(h.log).toEqual(['secret s'])
   })
 
   it('each instance declares its own routes', () => {

@@ -1,0 +1,135 @@
+import { SessionError } from '../errors.js'
+
+/** Base class of the secure channel's errors; every one of them means "close the connection". */
+export class SecureError extends SessionError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'SecureError'
+  }
+}
+
+/** Bad configuration given to a handshake factory or key helper (not a peer's fault). */
+export class SecureConfigError extends SecureError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'SecureConfigError'
+  }
+}
+
+/**
+ * Encryption is required but will not happen: `requiredBy` says who required it — `'local'` (this side's
+ * `encryption: 'required'`), `'peer'` (the peer announced `required` and this side cannot comply) or `'pin'`
+ * (a client with a pinned or already-trusted server key met a server that offered no encryption: a downgrade).
+ */
+export class EncryptionRequiredError extends SecureError {
+  constructor(
+    readonly requiredBy: 'local' | 'peer' | 'pin',
+    message: string,
+  ) {
+    super(message)
+    this.name = 'EncryptionRequiredError'
+  }
+}
+
+/** The handshake carries evidence that a capability was stripped or altered on the way. */
+export class DowngradeError extends SecureError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'DowngradeError'
+  }
+}
+
+/** A malformed or inconsistent encryption capability, or a handshake step taken out of order. */
+export class SecureHandshakeError extends SecureError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'SecureHandshakeError'
+  }
+}
+
+/**
+ * The peer's identity key is not the expected one: pin mismatch, key changed since first use, refused by the
+ * TOFU callback, or (server side) a client key that is missing or not trusted.
+ */
+export class UntrustedKeyError extends SecureError {
+  constructor(
+    readonly peer: 'server' | 'client',
+    readonly fingerprint: string | undefined,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'UntrustedKeyError'
+  }
+}
+
+/** A Finished signature does not verify over the transcript (tampered handshake or wrong private key). */
+export class BadSignatureError extends SecureError {
+  constructor(readonly peer: 'server' | 'client') {
+    super(`the ${peer}'s signature over the handshake transcript does not verify`)
+    this.name = 'BadSignatureError'
+  }
+}
+
+/** A record failed authentication (tampered, truncated, forged, or sealed under other keys) or is malformed. */
+export class DecryptError extends SecureError {
+  constructor(
+    readonly sequence: number,
+    message = `record ${sequence} failed authentication`,
+  ) {
+    super(message)
+    this.name = 'DecryptError'
+  }
+}
+
+/** A record that was already received arrived again (it authenticates under an earlier sequence number). */
+export class ReplayError extends DecryptError {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(expected, `replayed record: sequence ${actual} was already received, expected ${expected}`)
+    this.name = 'ReplayError'
+  }
+}
+
+/** A record from later in the stream arrived early: the ones before it were dropped or reordered. */
+export class ReorderError extends DecryptError {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(expected, `out-of-order record: got sequence ${actual}, expected ${expected}`)
+    this.name = 'ReorderError'
+  }
+}
+
+/** The direction's record counter reached its limit (`maxRecords`); the connection must close. */
+export class SequenceExhaustedError extends SecureError {
+  constructor(
+    readonly direction: 'send' | 'receive',
+    readonly limit: number,
+  ) {
+    super(`${direction} sequence reached its limit of ${limit} records: close the connection`)
+    this.name = 'SequenceExhaustedError'
+  }
+}
+
+/** An authenticated record that is not allowed here (a Finished after the handshake, data after close). */
+export class SecureProtocolError extends SecureError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SecureProtocolError'
+  }
+}
+
+/** `seal` after this side sent close-notify, or `open` after the peer's close-notify. */
+export class ChannelClosedError extends SecureError {
+  constructor(readonly direction: 'send' | 'receive') {
+    super(
+      direction === 'send'
+        ? 'secure channel: close-notify already sent, nothing more may be sealed'
+        : 'secure channel: the peer sent close-notify, nothing more may follow',
+    )
+    this.name = 'ChannelClosedError'
+  }
+}
