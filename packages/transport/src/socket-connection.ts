@@ -6,6 +6,28 @@ import type { ResolvedOptions } from './options.js'
 import type { SendResult } from './types.js'
 
 const MIN_SLAB = 256
+// Shared empty queue: an idle connection allocates no array (replaced on first use, never pushed to).
+const EMPTY_CHUNKS: Buffer[] = []
+const OWNER = Symbol('veltix.connection')
+type OwnedSocket = Socket & { [OWNER]: SocketConnection }
+
+// One listener function per event for all connections (not closures per connection): less memory per
+// idle connection. `this` is the socket.
+function onSocketEnd(this: OwnedSocket): void {
+  this[OWNER].onEnd()
+}
+function onSocketError(this: OwnedSocket, error: NodeJS.ErrnoException): void {
+  this[OWNER].onError(error)
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this[OWNER].onDrain()
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[OWNER].onClose()
+}
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER].onData(chunk)
+}
 
 /**
  * A connection over a `net.Socket` owned by the main thread. The loop core uses it as is: frames are cut
@@ -17,7 +39,7 @@ export class SocketConnection extends ConnectionBase {
   protected readonly socket: Socket
   #decoder: FrameDecoder | undefined
   // Outbound queue not yet handed to the socket: sealed chunks, then the open slab [#slabStart, #slabUsed).
-  #chunks: Buffer[] = []
+  #chunks: Buffer[] = EMPTY_CHUNKS
   #slab: Buffer | undefined
   #slabStart = 0
   #slabUsed = 0
@@ -35,10 +57,11 @@ export class SocketConnection extends ConnectionBase {
     this.localPort = socket.localPort ?? 0
     socket.setNoDelay(true)
     socket.setKeepAlive(true, opts.keepAliveDelay)
-    socket.on('end', this.#onEnd)
-    socket.on('error', this.#onError)
-    socket.on('close', this.#onClose)
-    socket.on('drain', this.#onDrain)
+    ;(socket as OwnedSocket)[OWNER] = this
+    socket.on('end', onSocketEnd)
+    socket.on('error', onSocketError)
+    socket.on('close', onSocketClose)
+    socket.on('drain', onSocketDrain)
   }
 
   get bufferedAmount(): number {
@@ -99,8 +122,18 @@ export class SocketConnection extends ConnectionBase {
       maxMessageSize: this.opts.maxMessageSize,
       registry: this.opts.registry,
     })
-    this.socket.on('data', (chunk: Buffer) => this.ingest(chunk))
+    this.attachReader()
+  }
+
+  /** Routes socket data to `ingest` and starts reading. */
+  protected attachReader(): void {
+    this.socket.on('data', onSocketData)
     this.socket.resume()
+  }
+
+  /** @internal */
+  onData(chunk: Buffer): void {
+    this.ingest(chunk)
   }
 
   protected ingest(chunk: Buffer): void {
@@ -121,7 +154,7 @@ export class SocketConnection extends ConnectionBase {
       const buf = Buffer.allocUnsafe(len)
       writeFrame(buf, 0, code, requestId, payload, timestamp)
       this.#seal()
-      this.#chunks.push(buf)
+      this.#pushChunk(buf)
     } else {
       let slab = this.#slab
       if (slab === undefined || slab.length - this.#slabUsed < len) {
@@ -146,7 +179,7 @@ export class SocketConnection extends ConnectionBase {
     } else {
       this.#seal()
       // Shared, not copied (broadcast encodes once); the caller must not change it afterwards.
-      this.#chunks.push(Buffer.from(frames.buffer, frames.byteOffset, len))
+      this.#pushChunk(Buffer.from(frames.buffer, frames.byteOffset, len))
     }
     this.queueBytes(len)
   }
@@ -191,30 +224,35 @@ export class SocketConnection extends ConnectionBase {
     if (this.queued >= this.opts.flushThreshold) this.flush()
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true
-      if (this.opts.flushOnImmediate) setImmediate(this.#scheduledFlush)
-      else queueMicrotask(this.#scheduledFlush)
+      if (this.opts.flushOnImmediate) setImmediate(() => this.#scheduledFlush())
+      else queueMicrotask(() => this.#scheduledFlush())
     }
   }
 
   /** Appends bytes straight to the outbound chunk list (worker core: frames encoded by a worker). */
   protected queueChunk(chunk: Buffer): void {
     this.#seal()
-    this.#chunks.push(chunk)
+    this.#pushChunk(chunk)
     this.queueBytes(chunk.length)
   }
 
-  #scheduledFlush = (): void => {
+  #scheduledFlush(): void {
     this.#flushScheduled = false
     this.flush()
     if (this.needDrain) this.checkDrain()
     if (this.state === CLOSING && !this.#ended) this.maybeEnd()
   }
 
+  #pushChunk(chunk: Buffer): void {
+    if (this.#chunks === EMPTY_CHUNKS) this.#chunks = [chunk]
+    else this.#chunks.push(chunk)
+  }
+
   #seal(): void {
     const slab = this.#slab
     if (slab === undefined) return
     if (this.#slabUsed > this.#slabStart) {
-      this.#chunks.push(slab.subarray(this.#slabStart, this.#slabUsed))
+      this.#pushChunk(slab.subarray(this.#slabStart, this.#slabUsed))
       this.#slabStart = this.#slabUsed
     }
     if (slab.length - this.#slabUsed < MIN_SLAB) this.#slab = undefined
@@ -226,7 +264,7 @@ export class SocketConnection extends ConnectionBase {
     this.#seal()
     const chunks = this.#chunks
     const bytes = this.queued
-    this.#chunks = []
+    this.#chunks = EMPTY_CHUNKS
     this.queued = 0
     // Drop the slab: an idle connection keeps no buffer; the next tick starts at the size this one needed.
     this.#slab = undefined
@@ -242,7 +280,7 @@ export class SocketConnection extends ConnectionBase {
     this.stats.bytesOut += bytes
     if (this.needDrain && !this.#flushScheduled) {
       this.#flushScheduled = true
-      queueMicrotask(this.#scheduledFlush)
+      queueMicrotask(() => this.#scheduledFlush())
     }
   }
 
@@ -273,30 +311,34 @@ export class SocketConnection extends ConnectionBase {
     if (this.state === CLOSED) return
     this.state = CLOSING
     this.dropInbound = true
-    this.#chunks = []
+    this.#chunks = EMPTY_CHUNKS
     this.#slab = undefined
     this.queued = 0
     this.socket.destroy()
   }
 
-  #onEnd = (): void => {
+  /** @internal */
+  onEnd(): void {
     this.setReason('remote-end')
     this.beginClose()
   }
 
-  #onError = (error: NodeJS.ErrnoException): void => {
+  /** @internal */
+  onError(error: NodeJS.ErrnoException): void {
     const code = error.code
     this.setReason(code === 'ECONNRESET' || code === 'EPIPE' ? 'reset' : 'error', error)
   }
 
-  #onDrain = (): void => {
+  /** @internal */
+  onDrain(): void {
     if (this.needDrain) this.checkDrain()
   }
 
-  #onClose = (): void => {
+  /** @internal */
+  onClose(): void {
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer)
     this.#closeTimer = undefined
-    this.#chunks = []
+    this.#chunks = EMPTY_CHUNKS
     this.#slab = undefined
     this.queued = 0
     this.#decoder = undefined

@@ -42,8 +42,7 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
   }
 
   protected override startReading(): void {
-    this.socket.on('data', (chunk: Buffer) => this.ingest(chunk))
-    this.socket.resume()
+    this.attachReader()
   }
 
   protected override ingest(chunk: Buffer): void {

@@ -1,0 +1,279 @@
+// Benchmarks of @veltix/transport against a minimal raw `node:net` pair with the same 22-byte framing and
+// CRC-32, measured in the same run. `pnpm bench` (builds first) or `node bench/transport-bench.mjs` after tsup.
+// Not part of `test`: numbers depend on the machine (and on what else runs on it). Loopback only.
+import { fork } from 'node:child_process'
+import * as net from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { crc32, writeFrame } from '@veltix/codec'
+import { connect, createServerTransport, SocketCore } from '../dist/index.js'
+
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 200_000)
+const PAYLOAD = 64
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const IDLE_CONNS = Number(process.env.BENCH_IDLE ?? 2000)
+const HOST = '127.0.0.1'
+
+// ---------------------------------------------------------------------------------------------------------
+// Raw baseline: a net server that cuts the stream into 22-byte-header frames and checks each CRC, and a net
+// client that encodes frames with writeFrame into 64 KiB chunks and respects write() backpressure.
+
+function rawServer(onFrame) {
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true)
+    let pending
+    socket.on('data', (chunk) => {
+      let buf = pending === undefined ? chunk : Buffer.concat([pending, chunk])
+      let o = 0
+      while (buf.length - o >= 22) {
+        const size = buf.readUInt32BE(o + 2)
+        if (buf.length - o < 22 + size) break
+        const payload = buf.subarray(o + 22, o + 22 + size)
+        if (crc32(payload) !== buf.readUInt32BE(o + 6)) throw new Error('bad crc')
+        onFrame(socket)
+        o += 22 + size
+      }
+      pending = o === buf.length ? undefined : buf.subarray(o)
+      buf = undefined
+    })
+    socket.on('error', () => {})
+  })
+  return new Promise((resolve) => server.listen(0, HOST, () => resolve(server)))
+}
+
+async function rawBurst(port, n, payload) {
+  const socket = await new Promise((resolve) => {
+    const s = net.connect({ host: HOST, port }, () => resolve(s))
+  })
+  socket.setNoDelay(true)
+  const frameLen = 22 + payload.length
+  const perChunk = Math.max(1, Math.floor(65536 / frameLen))
+  let i = 0
+  while (i < n) {
+    const count = Math.min(perChunk, n - i)
+    const chunk = Buffer.allocUnsafe(count * frameLen)
+    let o = 0
+    const now = Date.now()
+    for (let k = 0; k < count; k++) o = writeFrame(chunk, o, 200, i + k, payload, now)
+    i += count
+    if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r))
+  }
+  return socket
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Veltix transport.
+
+async function veltixServer(core, onFrame, extra = {}) {
+  const server = createServerTransport({ host: HOST, port: 0, core, ...extra })
+  server.onConnection((conn) => conn.setHandler({ frame: () => onFrame(conn), close: () => {} }))
+  const { port } = await server.listen()
+  return { server, port }
+}
+
+async function veltixBurst(core, port, n, payload, extra = {}) {
+  const conn = await connect({ host: HOST, port, core, ...extra })
+  let drained
+  conn.setHandler({ frame: () => {}, drain: () => drained?.(), close: () => {} })
+  for (let i = 0; i < n; i++) {
+    if (conn.send(200, i, payload) === 'backpressure') {
+      await new Promise((r) => (drained = r))
+      drained = undefined
+    }
+  }
+  return conn
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+/** Frames/s of one client bursting `n` frames until the server has counted them all. */
+async function burst(kind, n, payloadSize, core = SocketCore.LOOP, clients = 1) {
+  const payload = Buffer.alloc(payloadSize, 0x61)
+  let count = 0
+  let done
+  const finished = new Promise((r) => (done = r))
+  const onFrame = () => {
+    if (++count === n * clients) done()
+  }
+  if (kind === 'raw') {
+    const server = await rawServer(onFrame)
+    const { port } = server.address()
+    const start = performance.now()
+    const socks = await Promise.all(Array.from({ length: clients }, () => rawBurst(port, n, payload)))
+    await finished
+    const ms = performance.now() - start
+    for (const s of socks) s.destroy()
+    await new Promise((r) => server.close(r))
+    return ((n * clients) / ms) * 1000
+  }
+  const { server, port } = await veltixServer(core, onFrame)
+  const start = performance.now()
+  const conns = await Promise.all(
+    Array.from({ length: clients }, () => veltixBurst(SocketCore.LOOP, port, n, payload)),
+  )
+  await finished
+  const ms = performance.now() - start
+  for (const c of conns) c.destroy()
+  await server.close()
+  return ((n * clients) / ms) * 1000
+}
+
+async function measure(label, fn) {
+  const xs = []
+  await fn() // warm-up (JIT, worker threads), not counted
+  for (let i = 0; i < RUNS; i++) xs.push(await fn())
+  const m = median(xs)
+  return { label, median: m, runs: xs }
+}
+
+const fmt = (x) =>
+  x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1)
+
+// ---------------------------------------------------------------------------------------------------------
+// Memory per idle connection, each variant in its own process (fresh heap), after GC.
+
+async function memChild(variant) {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc')
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      gc()
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+  const keep = []
+  let close
+  let port
+  if (variant === 'raw') {
+    const server = net.createServer((s) => {
+      s.setNoDelay(true)
+      s.on('data', () => {})
+      keep.push(s)
+    })
+    await new Promise((r) => server.listen(0, HOST, r))
+    port = server.address().port
+    close = () => new Promise((r) => server.close(r))
+  } else {
+    const server = createServerTransport({ host: HOST, port: 0, core: variant })
+    server.onConnection((c) => c.setHandler({ frame: () => {}, close: () => {} }))
+    port = (await server.listen()).port
+    close = () => server.close()
+  }
+  // Warm up (code, pools) with a few connections, then measure the rest.
+  const open = async (n) => {
+    for (let i = 0; i < n; i += 100) {
+      const batch = Math.min(100, n - i)
+      await Promise.all(
+        Array.from({ length: batch }, async () => {
+          if (variant === 'raw') {
+            const s = await new Promise((r) => {
+              const c = net.connect({ host: HOST, port }, () => r(c))
+            })
+            s.setNoDelay(true)
+            s.on('data', () => {})
+            keep.push(s)
+          } else {
+            const c = await connect({ host: HOST, port, core: variant })
+            c.setHandler({ frame: () => {}, close: () => {} })
+            keep.push(c)
+          }
+        }),
+      )
+    }
+  }
+  await open(20)
+  await settle()
+  const before = process.memoryUsage()
+  await open(IDLE_CONNS)
+  await new Promise((r) => setTimeout(r, 200))
+  await settle()
+  const after = process.memoryUsage()
+  const per = (k) => (after[k] - before[k]) / IDLE_CONNS
+  process.send({ rss: per('rss'), heap: per('heapUsed') + per('external') })
+  for (const c of keep) c.destroy()
+  await close()
+  process.exit(0)
+}
+
+function memVariant(variant) {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL(import.meta.url), ['--mem', variant])
+    child.once('message', resolve)
+    child.once('error', reject)
+    child.once('exit', (code) => code !== 0 && reject(new Error(`mem child ${variant} exited ${code}`)))
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main() {
+  const memIdx = process.argv.indexOf('--mem')
+  if (memIdx !== -1) return memChild(process.argv[memIdx + 1])
+
+  console.log(`@veltix/transport bench — Node ${process.version}, ${RUNS} runs each, median shown\n`)
+
+  console.log(
+    `1. Burst: one client sends ${FRAMES.toLocaleString()} × ${PAYLOAD}-byte-payload frames (${22 + PAYLOAD} B on the wire)`,
+  )
+  const raw = await measure('raw net + same framing/CRC', () => burst('raw', FRAMES, PAYLOAD))
+  const loop = await measure('veltix loop core', () => burst('veltix', FRAMES, PAYLOAD, SocketCore.LOOP))
+  const worker = await measure('veltix worker core (server side)', () =>
+    burst('veltix', FRAMES, PAYLOAD, SocketCore.WORKER),
+  )
+  for (const r of [raw, loop, worker]) console.log(`   ${r.label.padEnd(36)} ${fmt(r.median)} frames/s`)
+  console.log(`   loop / raw = ${(loop.median / raw.median).toFixed(2)}×  (target ≥ 0.8×)`)
+  console.log(`   worker / loop (small-frame overhead) = ${(worker.median / loop.median).toFixed(2)}×\n`)
+
+  const big = 256 * 1024
+  const bigFrames = Number(process.env.BENCH_BIG_FRAMES ?? 400)
+  const bigClients = 4
+  console.log(
+    `2. Worker core's target workload: ${bigClients} clients × ${bigFrames} frames of ${big / 1024} KiB (CRC-heavy), server core varies`,
+  )
+  const bl = await measure('loop core', () => burst('veltix', bigFrames, big, SocketCore.LOOP, bigClients))
+  const bw = await measure('worker core', () =>
+    burst('veltix', bigFrames, big, SocketCore.WORKER, bigClients),
+  )
+  for (const r of [bl, bw])
+    console.log(
+      `   ${r.label.padEnd(36)} ${fmt(r.median)} frames/s = ${((r.median * big) / 2 ** 20).toFixed(0)} MiB/s`,
+    )
+  console.log(`   worker / loop = ${(bw.median / bl.median).toFixed(2)}×`)
+
+  const many = 50
+  const perConn = Math.floor(FRAMES / many)
+  console.log(
+    `\n3. Many connections: ${many} clients × ${perConn.toLocaleString()} small frames, server core varies`,
+  )
+  const ml = await measure('loop core', () => burst('veltix', perConn, PAYLOAD, SocketCore.LOOP, many))
+  const mw = await measure('worker core', () => burst('veltix', perConn, PAYLOAD, SocketCore.WORKER, many))
+  for (const r of [ml, mw]) console.log(`   ${r.label.padEnd(36)} ${fmt(r.median)} frames/s`)
+  console.log(`   worker / loop = ${(mw.median / ml.median).toFixed(2)}×`)
+
+  console.log(
+    `\n4. Memory per idle connection (${IDLE_CONNS} connections, both ends in one process, after GC)`,
+  )
+  const mr = await memVariant('raw')
+  const mlp = await memVariant(SocketCore.LOOP)
+  const mwk = await memVariant(SocketCore.WORKER)
+  const kb = (x) => `${(x / 1024).toFixed(1)} KiB`
+  for (const [label, m] of [
+    ['raw net', mr],
+    ['veltix loop core', mlp],
+    ['veltix worker core', mwk],
+  ]) {
+    console.log(
+      `   ${label.padEnd(36)} heap+external ${kb(m.heap).padStart(10)}   rss ${kb(m.rss).padStart(10)}`,
+    )
+  }
+  console.log(
+    `   loop / raw = ${(mlp.heap / mr.heap).toFixed(2)}× heap+external, ${(mlp.rss / mr.rss).toFixed(2)}× rss  (target ≤ 1.5×)`,
+  )
+}
+
+await main()
