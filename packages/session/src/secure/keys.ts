@@ -42,7 +42,8 @@ export function loadIdentity(key: string | Uint8Array | KeyObject): IdentityKeyP
   try {
     if (typeof key === 'string') privateKey = createPrivateKey({ key, format: 'pem' })
     else if (key instanceof Uint8Array) {
-      if (key.length !== 32) throw new SecureConfigError(`raw Ed25519 private key of ${key.length} bytes: needs 32`)
+      if (key.length !== 32)
+        throw new SecureConfigError(`raw Ed25519 private key of ${key.length} bytes: needs 32`)
       privateKey = createPrivateKey({
         key: Buffer.concat([ED25519_PKCS8_PREFIX, key]),
         format: 'der',
@@ -113,7 +114,8 @@ export function fingerprint(publicKey: Uint8Array | KeyObject): string {
 export function pinToFingerprint(pin: KeyPin): string {
   if (typeof pin === 'string') {
     if (pin.startsWith('SHA256:')) {
-      if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(pin)) throw new SecureConfigError(`malformed fingerprint '${pin}'`)
+      if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(pin))
+        throw new SecureConfigError(`malformed fingerprint '${pin}'`)
       return pin
     }
     if (pin.includes('-----BEGIN')) return fingerprint(loadPublicKey(pin))

@@ -57,7 +57,8 @@ export class FileTrustStore implements TrustStore {
   }
 
   set(host: string, fingerprint: string): void {
-    if (/\s/.test(host) || host === '') throw new SecureConfigError(`trust store host '${host}' is empty or has spaces`)
+    if (/\s/.test(host) || host === '')
+      throw new SecureConfigError(`trust store host '${host}' is empty or has spaces`)
     this.#entries.set(host, fingerprint)
     let text = '# Veltix known server keys: host SHA256:<base64>\n'
     for (const [h, f] of this.#entries) text += `${h} ${f}\n`
