@@ -79,4 +79,20 @@ describe('ServerConfig / ClientConfig', () => {
       await server.closeAll()
     }
   })
+
+  it('start() on a port in use rejects with the listen error and leaves the server startable', async () => {
+    const first = new Server({ host: '127.0.0.1', port: 0 })
+    await first.start()
+    const second = new Server({ host: '127.0.0.1', port: first.port })
+    try {
+      await expect(second.start()).rejects.toThrow()
+      expect(second.listening).toBe(false)
+      await first.closeAll()
+      await second.start()
+      expect(second.listening).toBe(true)
+    } finally {
+      await second.closeAll()
+      await first.closeAll()
+    }
+  })
 })
