@@ -5,13 +5,21 @@ import { type ChatEvent, EVENT, JOIN, LEAVE, MAX_LINE, NICK, PM, type Reply, SAY
 const color = process.stdout.isTTY && !process.env.NO_COLOR
 const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s)
 const clock = (t: number) => new Date(t).toTimeString().slice(0, 8)
-const HELP = 'commands: /nick NAME, /join ROOM, /leave, /who, /msg NICK TEXT, /ping, /quit — anything else is said in your room'
+const HELP =
+  'commands: /nick NAME, /join ROOM, /leave, /who, /msg NICK TEXT, /ping, /quit — anything else is said in your room'
 
 /** An interactive chat client on stdin/stdout. Resolves when the user quits (or stdin ends). */
 export async function runChatClient(host: string, port: number, nick: string, room: string): Promise<void> {
   const client = new Client({ serverAddr: host, port, retry: 10, retryDelay: 1000 })
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY })
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: process.stdin.isTTY,
+  })
   rl.on('SIGINT', () => rl.close()) // Ctrl+C quits cleanly, like /quit
+  // Take the line iterator now: input that ends while we connect (stdin from /dev/null or a pipe) must still
+  // end the loop below, and readline's iterator only sees a close that happens after it was created.
+  const lines = rl[Symbol.asyncIterator]()
   let state = 'connecting'
   const interactive = process.stdin.isTTY === true
   const prompt = () => interactive && rl.prompt(true)
@@ -34,19 +42,37 @@ export async function runChatClient(host: string, port: number, nick: string, ro
     const res = await client.sendAndWait(req, { timeout: 3000 }).catch(() => null)
     return res?.data
   }
-  const show = (r: Reply | undefined) => say(r === undefined ? paint(31, 'no answer from the server') : r.ok ? r.text : paint(31, r.text))
+  const show = (r: Reply | undefined) => {
+    if (r === undefined && quitting) return // the answer was cut short by our own /quit
+    say(r === undefined ? paint(31, 'no answer from the server') : r.ok ? r.text : paint(31, r.text))
+  }
 
   // (Re-)announce who we are after every handshake: the server forgets us when the connection drops.
+  // Lines typed (or piped) before the first join completes wait for it, so they land in the room.
+  let joined: () => void = () => {}
+  const firstJoin = new Promise<void>((resolve) => {
+    joined = resolve
+  })
   client.setCallback(Events.ON_CONNECT, async () => {
     if (state !== 'connecting') say(paint(32, '* connection regained'))
     state = 'online'
     setPrompt()
     show(await ask(NICK.request({ nick })))
     show(await ask(JOIN.request({ room })))
+    joined()
   })
+  let quitting = false
   client.setCallback(Events.ON_DISCONNECT, (s: DisconnectState) => {
+    if (quitting) return
     state = s.permanent ? 'offline' : `reconnecting ${s.attempt}/${s.retryMax}`
-    say(paint(31, s.permanent ? `* lost the server (${s.reason}); not retrying — /quit to leave` : `* lost the server (${s.reason}), reconnecting…`))
+    say(
+      paint(
+        31,
+        s.permanent
+          ? `* lost the server (${s.reason}); not retrying — /quit to leave`
+          : `* lost the server (${s.reason}), reconnecting…`,
+      ),
+    )
     setPrompt()
   })
 
@@ -64,7 +90,11 @@ export async function runChatClient(host: string, port: number, nick: string, ro
     leave: async () => show(await ask(LEAVE.request({}))),
     who: async () => {
       const who = await ask(WHO.request({}))
-      say(who === undefined ? paint(31, 'no answer from the server') : `in #${who.room ?? '-'}: ${who.members.join(', ')}`)
+      say(
+        who === undefined
+          ? paint(31, 'no answer from the server')
+          : `in #${who.room ?? '-'}: ${who.members.join(', ')}`,
+      )
     },
     msg: async (arg) => {
       const [to = '', ...words] = arg.split(' ')
@@ -79,22 +109,27 @@ export async function runChatClient(host: string, port: number, nick: string, ro
 
   say(paint(90, `connecting to ${host}:${port} … (${HELP})`))
   setPrompt()
-  if (!(await client.connect())) say(paint(31, `* cannot reach ${host}:${port}; retrying in the background`))
+  if (await client.connect()) await firstJoin
+  else say(paint(31, `* cannot reach ${host}:${port}; retrying in the background`))
   prompt()
-  for await (const raw of rl) {
+  for (let next = await lines.next(); next.done !== true; next = await lines.next()) {
+    const raw: string = next.value
     const line = raw.trim()
     if (line === '/quit') break
-    if (line.length > MAX_LINE) say(paint(31, `line too long (${line.length} > ${MAX_LINE} characters), not sent`))
+    if (line.length > MAX_LINE)
+      say(paint(31, `line too long (${line.length} > ${MAX_LINE} characters), not sent`))
     else if (line.startsWith('/')) {
       const [cmd = '', ...rest] = line.slice(1).split(' ')
       const run = commands[cmd]
       if (run === undefined) say(paint(31, `unknown command /${cmd} — ${HELP}`))
       else await run(rest.join(' ').trim())
     } else if (line !== '') {
-      if (!client.getSender().send(SAY.request({ text: line }))) say(paint(31, 'not connected: message not sent'))
+      if (!client.getSender().send(SAY.request({ text: line })))
+        say(paint(31, 'not connected: message not sent'))
     }
     prompt()
   }
+  quitting = true
   rl.close()
   await client.disconnect()
 }

@@ -23,14 +23,26 @@ async function main(): Promise<void> {
     },
   })
   if (values.help) return void console.log(USAGE)
+  const portGiven = process.argv.some((a) => a === '--port' || a.startsWith('--port='))
   const port = Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}\n${USAGE}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`bad --port ${values.port}\n${USAGE}`)
   const nick = values.nick ?? `user${Math.floor(Math.random() * 1000)}`
 
-  const server = values.join ? undefined : createChatServer(values.host, port)
+  let server = values.join ? undefined : createChatServer(values.host, port)
   if (server !== undefined) {
-    await server.start()
-    console.log(`chat server on ${values.host}:${server.port} — others join with: pnpm chat --join --port ${server.port}`)
+    try {
+      await server.start()
+    } catch (err) {
+      // The default port is taken (another chat, another program): host on a free one rather than fail.
+      if ((err as { code?: string }).code !== 'EADDRINUSE' || portGiven) throw err
+      console.log(`port ${port} is busy; hosting on a free port instead`)
+      server = createChatServer(values.host, 0)
+      await server.start()
+    }
+    console.log(
+      `chat server on ${values.host}:${server.port} — others join with: pnpm chat --join --port ${server.port}`,
+    )
   }
   const stop = async () => {
     await server?.closeAll()

@@ -21,6 +21,9 @@ export const NICK = defineMessage<{ nick: string }, Reply>(200, 'chat.nick')
 export const JOIN = defineMessage<{ room: string }, Reply>(201, 'chat.join')
 export const LEAVE = defineMessage<Record<string, never>, Reply>(202, 'chat.leave')
 export const SAY = defineMessage<{ text: string }>(203, 'chat.say')
-export const WHO = defineMessage<Record<string, never>, { room: string | null; members: string[] }>(204, 'chat.who')
+export const WHO = defineMessage<Record<string, never>, { room: string | null; members: string[] }>(
+  204,
+  'chat.who',
+)
 export const PM = defineMessage<{ to: string; text: string }, Reply>(205, 'chat.pm')
 export const EVENT = defineMessage<ChatEvent>(210, 'chat.event')

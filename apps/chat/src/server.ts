@@ -1,5 +1,17 @@
 import { type ClientInfo, Events, type Request, type Response, Server } from 'veltix'
-import { type ChatEvent, EVENT, HISTORY, JOIN, LEAVE, MAX_LINE, NICK, PM, type Reply, SAY, WHO } from './protocol.js'
+import {
+  type ChatEvent,
+  EVENT,
+  HISTORY,
+  JOIN,
+  LEAVE,
+  MAX_LINE,
+  NICK,
+  PM,
+  type Reply,
+  SAY,
+  WHO,
+} from './protocol.js'
 
 /** A chat server: nicknames and rooms are client tags; each room keeps its last messages. */
 export function createChatServer(host: string, port: number): Server {
@@ -9,8 +21,12 @@ export function createChatServer(host: string, port: number): Server {
   const nickOf = (c: ClientInfo) => c.getTag<string>('nick') ?? `guest-${c.addr[1]}`
   const roomOf = (c: ClientInfo) => c.getTag<string>('room')
   const inRoom = (room: string) => server.getAllClients().filter((c) => roomOf(c) === room)
-  const reply = (type: { reply(to: Response, r: Reply): Request }, req: Response, client: ClientInfo, r: Reply) =>
-    sender.send(type.reply(req, r), client.conn)
+  const reply = (
+    type: { reply(to: Response, r: Reply): Request },
+    req: Response,
+    client: ClientInfo,
+    r: Reply,
+  ) => sender.send(type.reply(req, r), client.conn)
   const tell = (clients: ClientInfo[], ev: Omit<ChatEvent, 'time'>, except?: ClientInfo) =>
     sender.broadcast(
       EVENT.request({ ...ev, time: Date.now() }),
@@ -27,31 +43,38 @@ export function createChatServer(host: string, port: number): Server {
 
   server.route(NICK, (req, client) => {
     const nick = String(req.data.nick ?? '').trim()
-    if (!/^[\w-]{1,20}$/.test(nick)) return reply(NICK, req, client, { ok: false, text: 'a nick is 1-20 letters, digits, _ or -' })
+    if (!/^[\w-]{1,20}$/.test(nick))
+      return reply(NICK, req, client, { ok: false, text: 'a nick is 1-20 letters, digits, _ or -' })
     if (server.getAllClients().some((c) => c !== client && nickOf(c) === nick)) {
       return reply(NICK, req, client, { ok: false, text: `${nick} is taken` })
     }
     const old = nickOf(client)
     client.setTag('nick', nick)
     const room = roomOf(client)
-    if (room !== null && old !== nick) tell(inRoom(room), { kind: 'notice', room, text: `${old} is now ${nick}` }, client)
+    if (room !== null && old !== nick)
+      tell(inRoom(room), { kind: 'notice', room, text: `${old} is now ${nick}` }, client)
     return reply(NICK, req, client, { ok: true, text: `you are ${nick}` })
   })
 
   server.route(JOIN, (req, client) => {
     const room = String(req.data.room ?? '').replace(/^#/, '')
-    if (!/^[\w-]{1,30}$/.test(room)) return reply(JOIN, req, client, { ok: false, text: 'a room is 1-30 letters, digits, _ or -' })
+    if (!/^[\w-]{1,30}$/.test(room))
+      return reply(JOIN, req, client, { ok: false, text: 'a room is 1-30 letters, digits, _ or -' })
     leave(client)
     client.setTag('room', room)
     tell(inRoom(room), { kind: 'notice', room, text: `${nickOf(client)} joined #${room}` }, client)
-    for (const ev of history.get(room) ?? []) sender.send(EVENT.request({ ...ev, kind: 'history' }), client.conn)
+    for (const ev of history.get(room) ?? [])
+      sender.send(EVENT.request({ ...ev, kind: 'history' }), client.conn)
     return reply(JOIN, req, client, { ok: true, text: `joined #${room} (${inRoom(room).length} here)` })
   })
 
   server.route(LEAVE, (req, client) => {
     const room = roomOf(client)
     leave(client)
-    return reply(LEAVE, req, client, { ok: room !== null, text: room === null ? 'you are in no room' : `left #${room}` })
+    return reply(LEAVE, req, client, {
+      ok: room !== null,
+      text: room === null ? 'you are in no room' : `left #${room}`,
+    })
   })
 
   server.route(SAY, (req, client) => {
@@ -73,7 +96,8 @@ export function createChatServer(host: string, port: number): Server {
 
   server.route(PM, (req, client) => {
     const target = server.getAllClients().find((c) => nickOf(c) === req.data.to)
-    if (target === undefined) return reply(PM, req, client, { ok: false, text: `no one is called ${req.data.to}` })
+    if (target === undefined)
+      return reply(PM, req, client, { ok: false, text: `no one is called ${req.data.to}` })
     tell([target], { kind: 'pm', from: nickOf(client), text: String(req.data.text).slice(0, MAX_LINE) })
     return reply(PM, req, client, { ok: true, text: `-> ${req.data.to}: ${req.data.text}` })
   })

@@ -58,6 +58,24 @@ describe('chat demo, end to end (server + clients as child processes)', () => {
     await bob.waitFor('alice left #lobby')
   }, 30_000)
 
+  it('hosts and chats in one process; piped lines wait for the join; ends by itself when input ends', async () => {
+    const { server, port } = await startServer()
+    const solo = run('--port', '0', '--nick', 'solo')
+    solo.type('first words')
+    solo.type('/who')
+    solo.child.stdin.end() // as `pnpm demo` in CI: no terminal, input over at once
+    expect(await solo.exited).toBe(0)
+    expect(solo.out).toMatch(/<solo> first words/)
+    expect(solo.out).toContain('in #lobby: solo')
+    expect(solo.out).toContain('bye')
+    expect(solo.out).not.toContain('no answer from the server')
+    // A port given explicitly and busy is an error, not a silent move to another port.
+    const clash = run('--server-only', '--port', port)
+    expect(await clash.exited).toBe(1)
+    expect(clash.out).toContain('EADDRINUSE')
+    await server.stop()
+  }, 30_000)
+
   it('reconnects to a killed and restarted server', async () => {
     const first = await startServer()
     const alice = await join(first.port, 'alice')

@@ -29,7 +29,8 @@ export class Proc {
 
   /** Waits until the output (from `from` on) matches; fails with the output so far after `ms`. */
   async waitFor(pattern: RegExp | string, ms = 5000, from = 0): Promise<RegExpMatchArray> {
-    const re = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern
+    const re =
+      typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern
     const deadline = Date.now() + ms
     for (;;) {
       const m = this.out.slice(from).match(re)
@@ -43,7 +44,10 @@ export class Proc {
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return
     process.kill(this.child.pid!, signal)
-    const timer = setTimeout(() => this.child.pid && this.child.exitCode === null && process.kill(this.child.pid, 'SIGKILL'), 3000)
+    const timer = setTimeout(
+      () => this.child.pid && this.child.exitCode === null && process.kill(this.child.pid, 'SIGKILL'),
+      3000,
+    )
     await this.exited
     clearTimeout(timer)
   }

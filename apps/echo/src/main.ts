@@ -21,15 +21,19 @@ async function main(): Promise<void> {
   })
   if (values.help) return void console.log(USAGE)
   const [port, count, size] = [Number(values.port), Number(values.count), Number(values.size)]
-  if (![port, count, size].every((n) => Number.isInteger(n) && n >= 0)) throw new Error(`bad number\n${USAGE}`)
-  if (values['client-only'] && port === 0) throw new Error(`--client-only needs the server's --port\n${USAGE}`)
+  if (![port, count, size].every((n) => Number.isInteger(n) && n >= 0))
+    throw new Error(`bad number\n${USAGE}`)
+  if (values['client-only'] && port === 0)
+    throw new Error(`--client-only needs the server's --port\n${USAGE}`)
 
   let server: Server | undefined
   if (!values['client-only']) {
     server = new Server({ host: values.host, port })
     // Echo: reply with the same type, content and request id.
     server.setCallback(Events.ON_RECV, (client, response) => {
-      server?.getSender().send(new Request(response.type, response.content, { requestId: response.requestId }), client.conn)
+      server
+        ?.getSender()
+        .send(new Request(response.type, response.content, { requestId: response.requestId }), client.conn)
     })
     await server.start()
     console.log(`echo server listening on ${values.host}:${server.port}`)

@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest'
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 
-function run(args: string[], until?: RegExp): { done: Promise<{ code: number | null; out: string }>; out: () => string; kill: () => void; match: Promise<RegExpMatchArray> } {
+function run(
+  args: string[],
+  until?: RegExp,
+): {
+  done: Promise<{ code: number | null; out: string }>
+  out: () => string
+  kill: () => void
+  match: Promise<RegExpMatchArray>
+} {
   const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' } })
   let out = ''
   let resolveMatch: (m: RegExpMatchArray) => void = () => {}
