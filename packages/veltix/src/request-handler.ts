@@ -49,6 +49,9 @@ export class RequestHandler<Ctx> {
    * Registers every `@handles(TYPE)` method of `instance` as a route (the decorator form). Throws
    * `RouteConflictError`, registering nothing, when one of the types already has a route. Returns how many
    * routes were added. Decorated handlers get the plain `Response` (decode a typed one with `TYPE.decode`).
+   * Only a `MessageType` routed with `registerRoute` is declared in the registry: with
+   * `unknownMessageTypes: 'drop'`, declare decorated (and numeric-code) routes' types with
+   * `registerMessageType`.
    */
   registerHandlers(instance: object): number {
     return registerHandlers(this.router, instance)

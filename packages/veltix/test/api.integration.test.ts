@@ -269,6 +269,24 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('API.md on the %s core', (co
     expect(states[0]).toMatchObject({ permanent: true, reason: 'manual' })
   })
 
+  it('a client can connect again after disconnect(); disconnect() without a connection fires nothing', async () => {
+    const server = fx.server()
+    await server.start()
+    const client = fx.client(server)
+    const states: DisconnectState[] = []
+    client.setCallback(Events.ON_DISCONNECT, (s) => states.push(s))
+    await client.disconnect()
+    expect(states).toHaveLength(0)
+    expect(await client.connect()).toBe(true)
+    await client.disconnect()
+    expect(await client.connect()).toBe(true)
+    expect(await client.pingServer({ timeout: 2000 })).not.toBeNull()
+    await client.disconnect()
+    expect(states.map((s) => s.reason)).toEqual(['manual', 'manual'])
+    await waitFor(() => server.stats().connections === 0)
+    expect(server.stats().acceptedTotal).toBe(2)
+  })
+
   it('sender.send is false, never a throw, for a closed connection', async () => {
     const server = fx.server()
     await server.start()
