@@ -104,6 +104,20 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('Python Veltix 1.6.3 peer on
     expect(pong.payload.length).toBe(0)
   })
 
+  it("handshakeMode 'lenient': any frame carrying the HELLO's id completes it, as the reference server", async () => {
+    const server = fx.server({ handshakeMode: 'lenient' })
+    const connected = deferred<void>()
+    server.setCallback(Events.ON_CONNECT, () => connected.resolve())
+    await server.start()
+    const socket = net.connect(server.port, '127.0.0.1')
+    sockets.push(socket)
+    const peer = new RawPeer(socket)
+    const hello = await peer.next(10)
+    peer.write(encodeFrame({ code: 200, requestId: hello.requestId, payload: Buffer.from('x') }))
+    await connected.promise
+    expect(server.getAllClients()).toHaveLength(1)
+  })
+
   it('our Client: answers the reference HELLO with HELLO_ACK (same id, 1.6.3), then talks', async () => {
     const peerReady = deferred<RawPeer>()
     const raw = net.createServer((socket) => {
