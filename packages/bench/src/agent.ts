@@ -178,6 +178,12 @@ export function createAgent(progress: (fraction: number) => void) {
       return waitCount(args.timeoutMs)
     },
 
+    /** CPU time this process has used (user + system), in µs: deltas give the cost of a phase. */
+    async cpu(): Promise<number> {
+      const u = process.cpuUsage()
+      return u.user + u.system
+    },
+
     async memory(): Promise<MemorySample> {
       return measureMemory()
     },

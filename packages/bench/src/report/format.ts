@@ -5,7 +5,7 @@ export function formatValue(value: number | null | undefined, unit: Unit): strin
   if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a'
   switch (unit) {
     case 'us':
-      return value >= 1000 ? `${(value / 1000).toFixed(2)} ms` : `${value.toFixed(1)} µs`
+      return value >= 1000 ? `${(value / 1000).toFixed(2)} ms` : `${value.toFixed(value < 10 ? 2 : 1)} µs`
     case 'ms':
       return `${value.toFixed(2)} ms`
     case 'bytes':

@@ -180,7 +180,7 @@ export function chartsFor(r: BenchResults): BarChart[] {
         ),
       ),
     ]
-    const headline = keys.filter((k) => /(p50|msgPerSec|MBps|PerConnection|perClient\.rss)/.test(k))
+    const headline = keys.filter((k) => /(p50|msgPerSec|PerConnection|perClient\.rss|cpuPer)/.test(k))
     charts.push({
       title: 'Veltix ÷ baseline (same run; 1.0 = the baseline)',
       categories: headline,

@@ -1,7 +1,7 @@
 import { DELIVERY_TIMEOUT_MS } from '../constants.js'
 import type { Figure } from '../results.js'
 import { perSecond } from '../stats.js'
-import { figureMaker, percent, variants, type Workload, withPair } from './common.js'
+import { figureMaker, percent, variants, type Workload, withCpu, withPair } from './common.js'
 
 /** One client sends N small messages as fast as backpressure allows; the server's handler counts them. */
 export const burstWorkload: Workload = {
@@ -17,14 +17,19 @@ export const burstWorkload: Workload = {
       await withPair(ctx, v, 'sink', async (server, client, port) => {
         await client.call('clientsConnect', { impl: v.impl, port, count: 1 })
         await server.call('resetCount', { expected: o.burstCount })
-        const sent = await client.call('burst', { count: o.burstCount, size: o.messageSize })
-        const got = await server.call('waitCount', { timeoutMs: DELIVERY_TIMEOUT_MS })
+        const { result, serverUs, clientUs } = await withCpu(server, client, async () => {
+          const sent = await client.call('burst', { count: o.burstCount, size: o.messageSize })
+          return { sent, got: await server.call('waitCount', { timeoutMs: DELIVERY_TIMEOUT_MS }) }
+        })
+        const { sent, got } = result
         const recvNs = (got.reached ? got.doneNs : got.firstNs) - sent.startNs
         figures.push(
           fig('send.msgPerSec', perSecond(sent.sent, sent.endNs - sent.startNs), 'msg/s', 'higher'),
           fig('receive.msgPerSec', perSecond(got.count, recvNs), 'msg/s', 'higher'),
           fig('receive.MBps', perSecond(got.bytes, recvNs) / 1e6, 'MB/s', 'higher'),
           fig('success', percent(got.count, sent.sent), '%', 'higher'),
+          fig('server.cpuPerMsg', serverUs / Math.max(1, got.count), 'us', 'lower'),
+          fig('client.cpuPerMsg', clientUs / sent.sent, 'us', 'lower'),
         )
       })
     }

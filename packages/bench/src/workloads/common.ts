@@ -77,3 +77,19 @@ export async function withPair<T>(
 export function percent(part: number, whole: number): number {
   return whole > 0 ? (100 * part) / whole : 100
 }
+
+/**
+ * CPU time (user + system, µs) that the server and the client processes spend while `fn` runs. Unlike rates,
+ * CPU per message hardly changes when other processes compete for the cores: it is the steadier figure on a
+ * shared machine. (It includes the little IPC of the measuring calls themselves.)
+ */
+export async function withCpu<T>(
+  server: AgentHandle,
+  client: AgentHandle,
+  fn: () => Promise<T>,
+): Promise<{ result: T; serverUs: number; clientUs: number }> {
+  const [s0, c0] = await Promise.all([server.call('cpu', undefined), client.call('cpu', undefined)])
+  const result = await fn()
+  const [s1, c1] = await Promise.all([server.call('cpu', undefined), client.call('cpu', undefined)])
+  return { result, serverUs: s1 - s0, clientUs: c1 - c0 }
+}

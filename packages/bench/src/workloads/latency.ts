@@ -1,6 +1,6 @@
 import type { Figure } from '../results.js'
 import { perSecond } from '../stats.js'
-import { figureMaker, percent, variants, type Workload, withPair } from './common.js'
+import { figureMaker, percent, variants, type Workload, withCpu, withPair } from './common.js'
 
 /** Ping and sendAndWait round trips, one at a time, on one connection. */
 export const latencyWorkload: Workload = {
@@ -12,17 +12,24 @@ export const latencyWorkload: Workload = {
     const figures: Figure[] = []
     for (const v of variants(o)) {
       const fig = figureMaker('latency', v)
-      await withPair(ctx, v, 'echo', async (_server, client, port) => {
+      await withPair(ctx, v, 'echo', async (server, client, port) => {
         await client.call('clientsConnect', { impl: v.impl, port, count: 1 })
         for (const kind of ['ping', 'request'] as const) {
           const name = kind === 'ping' ? 'ping' : 'sendAndWait'
           ctx.phase(`${v.label} ${name}`)
-          const r = await client.call('latency', {
-            kind,
-            warmup: o.latencyWarmup,
-            count: o.latencyCount,
-            size: o.messageSize,
-          })
+          const {
+            result: r,
+            serverUs,
+            clientUs,
+          } = await withCpu(server, client, () =>
+            client.call('latency', {
+              kind,
+              warmup: o.latencyWarmup,
+              count: o.latencyCount,
+              size: o.messageSize,
+            }),
+          )
+          const trips = o.latencyWarmup + o.latencyCount
           const s = r.summary
           figures.push(
             fig(`${name}.p50`, s.p50, 'us', 'lower'),
@@ -30,6 +37,7 @@ export const latencyWorkload: Workload = {
             fig(`${name}.p99`, s.p99, 'us', 'lower'),
             fig(`${name}.p999`, s.p999, 'us', 'lower'),
             fig(`${name}.max`, s.max, 'us', 'lower'),
+            fig(`${name}.cpuPerRoundTrip`, (serverUs + clientUs) / trips, 'us', 'lower'),
             fig(`${name}.rps`, perSecond(o.latencyCount, r.elapsedNs), 'rt/s', 'higher'),
             fig(
               `${name}.success`,

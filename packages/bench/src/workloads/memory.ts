@@ -96,6 +96,12 @@ export const memoryWorkload: Workload = {
           'bytes',
           'lower',
         ),
+        fig(
+          'scale.client.arrayBuffersPerConnection',
+          (b.client1.arrayBuffers - b.client0.arrayBuffers) / c,
+          'bytes',
+          'lower',
+        ),
       )
     }
     return figures

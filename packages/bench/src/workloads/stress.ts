@@ -1,7 +1,7 @@
 import { DELIVERY_TIMEOUT_MS } from '../constants.js'
 import type { Figure } from '../results.js'
 import { perSecond } from '../stats.js'
-import { figureMaker, percent, variants, type Workload, withPair } from './common.js'
+import { figureMaker, percent, variants, type Workload, withCpu, withPair } from './common.js'
 
 /** Many clients at once, each sending its share; the server counts. */
 export const stressWorkload: Workload = {
@@ -19,13 +19,18 @@ export const stressWorkload: Workload = {
         await client.call('clientsConnect', { impl: v.impl, port, count: o.stressClients })
         ctx.phase(`${v.label} ${o.stressClients} × ${o.stressMessages}`)
         await server.call('resetCount', { expected })
-        const sent = await client.call('stress', { perClient: o.stressMessages, size: o.messageSize })
-        const got = await server.call('waitCount', { timeoutMs: DELIVERY_TIMEOUT_MS })
+        const { result, serverUs, clientUs } = await withCpu(server, client, async () => {
+          const sent = await client.call('stress', { perClient: o.stressMessages, size: o.messageSize })
+          return { sent, got: await server.call('waitCount', { timeoutMs: DELIVERY_TIMEOUT_MS }) }
+        })
+        const { sent, got } = result
         const ns = (got.reached ? got.doneNs : got.firstNs) - sent.startNs
         figures.push(
           fig('msgPerSec', perSecond(got.count, ns), 'msg/s', 'higher'),
           fig('MBps', perSecond(got.bytes, ns) / 1e6, 'MB/s', 'higher'),
           fig('success', percent(got.count, expected), '%', 'higher'),
+          fig('server.cpuPerMsg', serverUs / Math.max(1, got.count), 'us', 'lower'),
+          fig('client.cpuPerMsg', clientUs / sent.sent, 'us', 'lower'),
         )
       })
     }

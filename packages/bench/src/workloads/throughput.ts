@@ -1,7 +1,7 @@
 import { DELIVERY_TIMEOUT_MS } from '../constants.js'
 import type { Figure } from '../results.js'
 import { perSecond } from '../stats.js'
-import { figureMaker, percent, variants, type Workload, withPair } from './common.js'
+import { figureMaker, percent, variants, type Workload, withCpu, withPair } from './common.js'
 
 /** "64B", "1KiB", "64KiB", "1MiB". */
 export function sizeLabel(bytes: number): string {
@@ -26,13 +26,17 @@ export const throughputWorkload: Workload = {
           const label = sizeLabel(size)
           ctx.phase(`${v.label} ${count} × ${label}`)
           await server.call('resetCount', { expected: count })
-          const sent = await client.call('burst', { count, size })
-          const got = await server.call('waitCount', { timeoutMs: DELIVERY_TIMEOUT_MS })
+          const { result, serverUs, clientUs } = await withCpu(server, client, async () => {
+            const sent = await client.call('burst', { count, size })
+            return { sent, got: await server.call('waitCount', { timeoutMs: DELIVERY_TIMEOUT_MS }) }
+          })
+          const { sent, got } = result
           const ns = (got.reached ? got.doneNs : got.firstNs) - sent.startNs
           figures.push(
             fig(`${label}.msgPerSec`, perSecond(got.count, ns), 'msg/s', 'higher'),
             fig(`${label}.MBps`, perSecond(got.bytes, ns) / 1e6, 'MB/s', 'higher'),
             fig(`${label}.success`, percent(got.count, count), '%', 'higher'),
+            fig(`${label}.cpuPerMsg`, (serverUs + clientUs) / count, 'us', 'lower'),
           )
         }
       })
