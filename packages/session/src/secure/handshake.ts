@@ -425,7 +425,8 @@ export class ClientHandshake {
           )
         }
         this.#state = 'plain'
-        if (caps === null) return { status: 'plain', ack: encodeHelloPayload(version, capabilities) }
+        // A server that sent no block at all (a reference server) gets the reference's exact bytes.
+        if (caps === null) return { status: 'plain', ack: encodeHelloPayload(version) }
         const why = enc === undefined ? NO_SUITE_NOT_OFFERED : NO_SUITE_UNSUPPORTED
         const ours: [string, Uint8Array][] = [[CAP_ENC, encodeEnc(this.#policy, 0, why)]]
         return { status: 'plain', ack: encodeHelloPayload(version, mergeCapabilities(capabilities, ours)) }

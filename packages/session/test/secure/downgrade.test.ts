@@ -68,7 +68,11 @@ describe('negotiation and downgrade', () => {
 
   it('reference peers: optional falls back to plain 1.6.3, with the reference bytes', () => {
     const c = createClientHandshake({ allowUnverified: true })
-    const h = c.receiveHello(Buffer.from('0005312e362e33', 'hex'), VERSION)
+    const h = c.receiveHello(
+      Buffer.from('0005312e362e33', 'hex'),
+      VERSION,
+      new Map([['app', Uint8Array.of(1)]]),
+    )
     expect(h.status).toBe('plain')
     expect(Buffer.from(h.ack).toString('hex')).toBe('0005312e362e33') // no block to a server that sent none
     const s = createServerHandshake({ identity: serverIdentity })
