@@ -12,9 +12,16 @@ const PKG = fileURLToPath(new URL('../', import.meta.url))
 const DIR = join(PKG, '.readme-check')
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
+// The package README (the guide) and the repository's root README (its Quick Start).
+const READMES = [join(PKG, 'README.md'), join(PKG, '..', '..', 'README.md')]
+
 async function blocks(): Promise<string[]> {
-  const md = await readFile(join(PKG, 'README.md'), 'utf8')
-  return [...md.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!)
+  const all: string[] = []
+  for (const file of READMES) {
+    const md = await readFile(file, 'utf8')
+    all.push(...[...md.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!))
+  }
+  return all
 }
 
 const examples = await blocks()
@@ -47,7 +54,7 @@ afterAll(async () => {
   await rm(DIR, { recursive: true, force: true })
 })
 
-describe('README.md examples', () => {
+describe('README.md examples (packages/veltix and the root)', () => {
   it('has examples', () => {
     expect(examples.length).toBeGreaterThanOrEqual(8)
   })
