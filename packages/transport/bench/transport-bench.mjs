@@ -210,10 +210,193 @@ function memVariant(variant) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Idle memory, server side only: the server runs in its own process and the clients in another (raw `net`
+// sockets for every variant, so only the server's cost is measured). `--idle [N]` (default 10,000).
+// Each process needs N + a few file descriptors: `ulimit -n` must be above N (this machine: 20,000).
+// `--one-frame`: each client sends one 64-byte frame and the server echoes it (a connection that has
+// done a handshake-like exchange, then gone idle).
+
+async function idleServerChild(variant) {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc')
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) {
+      gc()
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+  const keep = []
+  let count = 0
+  let close
+  let port
+  if (variant === 'raw') {
+    // The smallest framing server that still checks CRC (the same as the throughput baseline).
+    const server = net.createServer((s) => {
+      s.setNoDelay(true)
+      let pending
+      s.on('data', (chunk) => {
+        const buf = pending === undefined ? chunk : Buffer.concat([pending, chunk])
+        let o = 0
+        while (buf.length - o >= 22) {
+          const size = buf.readUInt32BE(o + 2)
+          if (buf.length - o < 22 + size) break
+          const payload = buf.subarray(o + 22, o + 22 + size)
+          if (crc32(payload) !== buf.readUInt32BE(o + 6)) throw new Error('bad crc')
+          s.write(buf.subarray(o, o + 22 + size))
+          o += 22 + size
+        }
+        pending = o === buf.length ? undefined : buf.subarray(o)
+      })
+      s.on('error', () => {})
+      keep.push(s)
+      count++
+    })
+    await new Promise((r) => server.listen(0, HOST, r))
+    port = server.address().port
+    close = () => {
+      for (const s of keep) s.destroy()
+      return new Promise((r) => server.close(r))
+    }
+  } else {
+    const server = createServerTransport({ host: HOST, port: 0, core: variant })
+    server.onConnection((c) => {
+      c.setHandler({ frame: (f) => c.send(f.code, f.requestId, f.payload, f.timestamp), close: () => {} })
+      count++
+    })
+    port = (await server.listen()).port
+    close = () => server.close()
+  }
+  const waitCount = async (n) => {
+    while (count < n) await new Promise((r) => setTimeout(r, 20))
+  }
+  process.on('message', async (msg) => {
+    if (msg.type === 'mark') {
+      await waitCount(msg.count)
+      await new Promise((r) => setTimeout(r, 300))
+      await settle()
+      const m = process.memoryUsage()
+      process.send({ type: 'mem', rss: m.rss, heap: m.heapUsed + m.external })
+    } else if (msg.type === 'close') {
+      await close()
+      process.exit(0)
+    }
+  })
+  process.send({ type: 'port', port })
+}
+
+async function idleClientChild(port, oneFrame) {
+  const socks = []
+  const frame = Buffer.allocUnsafe(22 + 64)
+  writeFrame(frame, 0, 200, 1, Buffer.alloc(64, 0x61), Date.now())
+  const open = async (k) => {
+    for (let i = 0; i < k; i += 200) {
+      const batch = Math.min(200, k - i)
+      await Promise.all(
+        Array.from(
+          { length: batch },
+          () =>
+            new Promise((resolve, reject) => {
+              const s = net.connect({ host: HOST, port }, () => {
+                s.setNoDelay(true)
+                if (!oneFrame) return resolve()
+                s.once('data', () => resolve())
+                s.write(frame)
+              })
+              s.on('error', reject)
+              socks.push(s)
+            }),
+        ),
+      )
+    }
+  }
+  process.on('message', async (msg) => {
+    if (msg.type === 'open') {
+      await open(msg.count)
+      process.send({ type: 'opened' })
+    } else if (msg.type === 'close') {
+      for (const s of socks) s.destroy()
+      process.exit(0)
+    }
+  })
+  process.send({ type: 'ready' })
+}
+
+function nextMessage(child, type) {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m) => {
+      if (m.type !== type) return
+      child.off('message', onMsg)
+      resolve(m)
+    }
+    child.on('message', onMsg)
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) while waiting for ${type}`)))
+  })
+}
+
+async function idleVariant(variant, n, oneFrame) {
+  const server = fork(new URL(import.meta.url), ['--idle-server', variant])
+  const { port } = await nextMessage(server, 'port')
+  const client = fork(new URL(import.meta.url), ['--idle-client', String(port), oneFrame ? '1' : '0'])
+  await nextMessage(client, 'ready')
+  const warm = 50
+  client.send({ type: 'open', count: warm })
+  await nextMessage(client, 'opened')
+  server.send({ type: 'mark', count: warm })
+  const before = await nextMessage(server, 'mem')
+  client.send({ type: 'open', count: n })
+  await nextMessage(client, 'opened')
+  server.send({ type: 'mark', count: warm + n })
+  const after = await nextMessage(server, 'mem')
+  const exited = (c) => new Promise((r) => c.once('exit', r))
+  const done = [exited(client), exited(server)]
+  client.send({ type: 'close' })
+  server.send({ type: 'close' })
+  await Promise.all(done)
+  return { rss: (after.rss - before.rss) / n, heap: (after.heap - before.heap) / n }
+}
+
+async function idleMain(n) {
+  const kb = (x) => `${(x / 1024).toFixed(2)} KiB`
+  for (const oneFrame of [false, true]) {
+    console.log(
+      `Idle memory per connection, server side: ${n.toLocaleString()} connections, clients in another process, after GC` +
+        (oneFrame ? ' — after one 64-byte frame echoed on each' : ' — no bytes exchanged'),
+    )
+    const res = {}
+    for (const v of ['raw', SocketCore.LOOP, SocketCore.WORKER]) {
+      const xs = []
+      for (let i = 0; i < RUNS; i++) xs.push(await idleVariant(v, n, oneFrame))
+      res[v] = { rss: median(xs.map((x) => x.rss)), heap: median(xs.map((x) => x.heap)) }
+      const label = v === 'raw' ? 'raw net (framing server)' : `veltix ${v} core`
+      console.log(
+        `   ${label.padEnd(28)} heap+external ${kb(res[v].heap).padStart(10)}   rss ${kb(res[v].rss).padStart(10)}   (rss runs: ${xs.map((x) => (x.rss / 1024).toFixed(2)).join(', ')})`,
+      )
+    }
+    const r = res.raw
+    for (const v of [SocketCore.LOOP, SocketCore.WORKER]) {
+      console.log(
+        `   ${v} / raw = ${(res[v].heap / r.heap).toFixed(2)}× heap+external, ${(res[v].rss / r.rss).toFixed(2)}× rss  (target ≤ 1.5× rss)`,
+      )
+    }
+    console.log('')
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 
 async function main() {
-  const memIdx = process.argv.indexOf('--mem')
-  if (memIdx !== -1) return memChild(process.argv[memIdx + 1])
+  const argv = process.argv
+  const memIdx = argv.indexOf('--mem')
+  if (memIdx !== -1) return memChild(argv[memIdx + 1])
+  const srvIdx = argv.indexOf('--idle-server')
+  if (srvIdx !== -1) return idleServerChild(argv[srvIdx + 1])
+  const cliIdx = argv.indexOf('--idle-client')
+  if (cliIdx !== -1) return idleClientChild(Number(argv[cliIdx + 1]), argv[cliIdx + 2] === '1')
+  const idleIdx = argv.indexOf('--idle')
+  if (idleIdx !== -1) {
+    const n = Number(argv[idleIdx + 1])
+    return idleMain(Number.isFinite(n) && n > 0 ? n : 10_000)
+  }
 
   console.log(`@veltix/transport bench — Node ${process.version}, ${RUNS} runs each, median shown\n`)
 

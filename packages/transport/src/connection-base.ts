@@ -18,17 +18,12 @@ export const CLOSED = 2
  * cause wins and is reported exactly once, when the connection is really closed), and counters.
  */
 export abstract class ConnectionBase implements Connection {
+  // Memory per idle connection matters (10,000s of them per process): every field below costs 8 bytes per
+  // connection, so rarely used state is created on first use (stats, the close promise) and there are no
+  // private (#) methods (each class with some adds a hidden brand field to every instance).
   localAddress = ''
   localPort = 0
-  readonly stats: ConnectionStats = {
-    framesIn: 0,
-    framesOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    checksumErrors: 0,
-    unknownTypes: 0,
-    overflowRejected: 0,
-  }
+  protected statsOrUndefined: ConnectionStats | undefined
   protected handler: ConnectionHandler | undefined
   protected state = OPEN
   protected closeInfo: CloseInfo | undefined
@@ -36,8 +31,7 @@ export abstract class ConnectionBase implements Connection {
   protected dropInbound = false
   protected needDrain = false
   #reported = false
-  #closedPromise: Promise<void> | undefined
-  #resolveClosed: (() => void) | undefined
+  #closedWait: { promise: Promise<void>; resolve: () => void } | undefined
   /** Called once when the connection is fully closed (the owning transport forgets it). */
   onFinished: ((conn: ConnectionBase) => void) | undefined
 
@@ -53,6 +47,20 @@ export abstract class ConnectionBase implements Connection {
     return this.state !== OPEN
   }
 
+  /** Live counters (created on first use: an idle connection that never moved a frame has none). */
+  get stats(): ConnectionStats {
+    this.statsOrUndefined ??= {
+      framesIn: 0,
+      framesOut: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      checksumErrors: 0,
+      unknownTypes: 0,
+      overflowRejected: 0,
+    }
+    return this.statsOrUndefined
+  }
+
   abstract get bufferedAmount(): number
   abstract send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult
   abstract sendEncoded(frames: Uint8Array): SendResult
@@ -65,7 +73,7 @@ export abstract class ConnectionBase implements Connection {
     const first = this.handler === undefined
     this.handler = handler
     if (this.state === CLOSED) {
-      queueMicrotask(() => this.#report())
+      queueMicrotask(() => this.reportClose())
       return
     }
     if (first) this.startReading()
@@ -74,10 +82,14 @@ export abstract class ConnectionBase implements Connection {
   /** Resolves when the connection is fully closed. */
   protected closedPromise(): Promise<void> {
     if (this.state === CLOSED) return Promise.resolve()
-    this.#closedPromise ??= new Promise<void>((resolve) => {
-      this.#resolveClosed = resolve
-    })
-    return this.#closedPromise
+    if (this.#closedWait === undefined) {
+      let resolve!: () => void
+      const promise = new Promise<void>((r) => {
+        resolve = r
+      })
+      this.#closedWait = { promise, resolve }
+    }
+    return this.#closedWait.promise
   }
 
   /** Records why the connection closes; the first cause wins. */
@@ -91,14 +103,15 @@ export abstract class ConnectionBase implements Connection {
     if (this.state === CLOSED) return
     this.state = CLOSED
     this.setReason('error', new Error('connection closed for an unknown reason'))
-    this.#report()
-    this.#resolveClosed?.()
+    this.reportClose()
+    this.#closedWait?.resolve()
     const onFinished = this.onFinished
     this.onFinished = undefined
     onFinished?.(this)
   }
 
-  #report(): void {
+  /** @internal Reports the close to the handler, once, when both exist. */
+  reportClose(): void {
     if (this.#reported || this.handler === undefined || this.state !== CLOSED) return
     this.#reported = true
     const info = this.closeInfo!

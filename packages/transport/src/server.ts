@@ -1,5 +1,6 @@
 import * as net from 'node:net'
 import { FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import type { ConnectionBase } from './connection-base.js'
 import { DEFAULT_HOST, MAX_CONNECTIONS_ERROR_CODE } from './constants.js'
 import { createRuntime } from './core.js'
 import { ListenError, MaxConnectionsError, TransportStateError } from './errors.js'
@@ -123,6 +124,11 @@ class SocketServerTransport implements ServerTransport {
     this.#state = 'closed'
   }
 
+  #onFinished = (conn: ConnectionBase): void => {
+    this.#conns.delete(conn as SocketConnection)
+    if (this.#conns.size === 0) this.#allClosed?.()
+  }
+
   #onSocket = (socket: net.Socket): void => {
     const runtime = this.#runtime
     if (this.#state !== 'listening' || runtime === undefined) {
@@ -135,10 +141,7 @@ class SocketServerTransport implements ServerTransport {
       return
     }
     const conn = runtime.createConnection(this.#nextId++, socket)
-    conn.onFinished = (c) => {
-      this.#conns.delete(c as SocketConnection)
-      if (this.#conns.size === 0) this.#allClosed?.()
-    }
+    conn.onFinished = this.#onFinished // one function per transport, not a closure per connection
     this.#conns.add(conn)
     try {
       this.#onConnection?.(conn)

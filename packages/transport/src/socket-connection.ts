@@ -1,7 +1,15 @@
 import type { Socket } from 'node:net'
-import { type CodecError, FrameDecoder, FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import {
+  type CodecError,
+  type Frame,
+  FrameDecoder,
+  FrameTooLargeError,
+  HEADER_SIZE,
+  writeFrame,
+} from '@veltix/codec'
 import { CLOSED, CLOSING, ConnectionBase, OPEN } from './connection-base.js'
 import { OverflowError } from './errors.js'
+import { sharedDecoder } from './inbound-decoder.js'
 import type { ResolvedOptions } from './options.js'
 import type { SendResult } from './types.js'
 
@@ -34,9 +42,16 @@ function onSocketData(this: OwnedSocket, chunk: Buffer): void {
  * from the stream with a `FrameDecoder` and encoded with `writeFrame` into a per-tick slab, flushed in one
  * `write` (several slabs: one corked `writev`). The worker core subclasses it and moves the framing/CRC
  * work to a worker thread through the `ingest` / `encode` hooks.
+ *
+ * Memory per idle connection: a connection whose input is at a frame boundary owns no decoder — its
+ * chunks go through the transport's shared decoder, and only a chunk that ends inside a frame gives the
+ * connection a decoder of its own, kept until its input is back at a frame boundary. No outbound buffer
+ * is kept between ticks, counters are created on first use, the `drain` listener is added on the first
+ * backpressure.
  */
 export class SocketConnection extends ConnectionBase {
   protected readonly socket: Socket
+  /** Own decoder while a frame is split across chunks; undefined at a frame boundary. */
   #decoder: FrameDecoder | undefined
   // Outbound queue not yet handed to the socket: sealed chunks, then the open slab [#slabStart, #slabUsed).
   #chunks: Buffer[] = EMPTY_CHUNKS
@@ -61,7 +76,6 @@ export class SocketConnection extends ConnectionBase {
     socket.on('end', onSocketEnd)
     socket.on('error', onSocketError)
     socket.on('close', onSocketClose)
-    socket.on('drain', onSocketDrain)
   }
 
   get bufferedAmount(): number {
@@ -116,12 +130,6 @@ export class SocketConnection extends ConnectionBase {
 
   /** Starts the inbound path: chunks go to `ingest`. */
   protected startReading(): void {
-    this.#decoder = new FrameDecoder({
-      onFrame: (frame) => this.deliverFrame(frame),
-      onError: (error) => this.onDecodeError(error),
-      maxMessageSize: this.opts.maxMessageSize,
-      registry: this.opts.registry,
-    })
     this.attachReader()
   }
 
@@ -137,8 +145,44 @@ export class SocketConnection extends ConnectionBase {
   }
 
   protected ingest(chunk: Buffer): void {
-    if (this.dropInbound) return
-    this.#decoder?.push(chunk)
+    if (this.dropInbound || this.state === CLOSED) return
+    let own = this.#decoder
+    if (own === undefined) {
+      const shared = sharedDecoder(this.opts)
+      if (!shared.busy) {
+        const rest = shared.decode(this, chunk)
+        if (rest < 0) this.dropInbound = true // fatal error, already reported
+        if (rest <= 0 || this.dropInbound || this.state === CLOSED) return
+        // The chunk ends inside a frame: its last `rest` bytes are the start of it.
+        chunk = chunk.subarray(chunk.length - rest)
+      }
+      own = this.ownDecoder()
+    }
+    own.push(chunk)
+    if (own.error !== undefined) this.dropInbound = true
+    // Back at a frame boundary: give the decoder (and the chunks it held) back to the GC.
+    else if (own.bufferedBytes === 0) this.#decoder = undefined
+  }
+
+  /** @internal This connection's own decoder (created when a frame spans chunks). */
+  ownDecoder(): FrameDecoder {
+    this.#decoder ??= new FrameDecoder({
+      onFrame: (frame) => this.deliverFrame(frame),
+      onError: (error) => this.onDecodeError(error),
+      maxMessageSize: this.opts.maxMessageSize,
+      registry: this.opts.registry,
+    })
+    return this.#decoder
+  }
+
+  /** @internal Used by the shared decoder. */
+  decodedFrame(frame: Frame): void {
+    this.deliverFrame(frame)
+  }
+
+  /** @internal Used by the shared decoder. */
+  decodeFailed(error: CodecError): void {
+    this.onDecodeError(error)
   }
 
   /** Queues one validated frame of `len` bytes. */
@@ -153,12 +197,12 @@ export class SocketConnection extends ConnectionBase {
       // A large frame gets its own buffer: no slab growth, no second copy.
       const buf = Buffer.allocUnsafe(len)
       writeFrame(buf, 0, code, requestId, payload, timestamp)
-      this.#seal()
-      this.#pushChunk(buf)
+      this.seal()
+      this.pushChunk(buf)
     } else {
       let slab = this.#slab
       if (slab === undefined || slab.length - this.#slabUsed < len) {
-        this.#seal()
+        this.seal()
         const size = slab === undefined ? this.#slabHint : Math.min(slab.length * 2, this.opts.flushThreshold)
         slab = Buffer.allocUnsafe(Math.max(size, len))
         this.#slab = slab
@@ -177,9 +221,9 @@ export class SocketConnection extends ConnectionBase {
       this.#slab.set(frames, this.#slabUsed)
       this.#slabUsed += len
     } else {
-      this.#seal()
+      this.seal()
       // Shared, not copied (broadcast encodes once); the caller must not change it afterwards.
-      this.#pushChunk(Buffer.from(frames.buffer, frames.byteOffset, len))
+      this.pushChunk(Buffer.from(frames.buffer, frames.byteOffset, len))
     }
     this.queueBytes(len)
   }
@@ -193,7 +237,11 @@ export class SocketConnection extends ConnectionBase {
 
   protected accepted(total: number): SendResult {
     if (total > this.opts.highWaterMark) {
-      this.needDrain = true
+      if (!this.needDrain) {
+        this.needDrain = true
+        // Listen for the socket's drain only once it matters (one listener fewer per idle connection).
+        if (!this.socket.listeners('drain').includes(onSocketDrain)) this.socket.on('drain', onSocketDrain)
+      }
       return 'backpressure'
     }
     return 'ok'
@@ -224,35 +272,35 @@ export class SocketConnection extends ConnectionBase {
     if (this.queued >= this.opts.flushThreshold) this.flush()
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true
-      if (this.opts.flushOnImmediate) setImmediate(() => this.#scheduledFlush())
-      else queueMicrotask(() => this.#scheduledFlush())
+      if (this.opts.flushOnImmediate) setImmediate(() => this.scheduledFlush())
+      else queueMicrotask(() => this.scheduledFlush())
     }
   }
 
   /** Appends bytes straight to the outbound chunk list (worker core: frames encoded by a worker). */
   protected queueChunk(chunk: Buffer): void {
-    this.#seal()
-    this.#pushChunk(chunk)
+    this.seal()
+    this.pushChunk(chunk)
     this.queueBytes(chunk.length)
   }
 
-  #scheduledFlush(): void {
+  protected scheduledFlush(): void {
     this.#flushScheduled = false
     this.flush()
     if (this.needDrain) this.checkDrain()
     if (this.state === CLOSING && !this.#ended) this.maybeEnd()
   }
 
-  #pushChunk(chunk: Buffer): void {
+  protected pushChunk(chunk: Buffer): void {
     if (this.#chunks === EMPTY_CHUNKS) this.#chunks = [chunk]
     else this.#chunks.push(chunk)
   }
 
-  #seal(): void {
+  protected seal(): void {
     const slab = this.#slab
     if (slab === undefined) return
     if (this.#slabUsed > this.#slabStart) {
-      this.#pushChunk(slab.subarray(this.#slabStart, this.#slabUsed))
+      this.pushChunk(slab.subarray(this.#slabStart, this.#slabUsed))
       this.#slabStart = this.#slabUsed
     }
     if (slab.length - this.#slabUsed < MIN_SLAB) this.#slab = undefined
@@ -261,7 +309,7 @@ export class SocketConnection extends ConnectionBase {
   /** Hands everything queued to the socket in one write (one corked writev for several chunks). */
   protected flush(): void {
     if (this.queued === 0) return
-    this.#seal()
+    this.seal()
     const chunks = this.#chunks
     const bytes = this.queued
     this.#chunks = EMPTY_CHUNKS
@@ -280,7 +328,7 @@ export class SocketConnection extends ConnectionBase {
     this.stats.bytesOut += bytes
     if (this.needDrain && !this.#flushScheduled) {
       this.#flushScheduled = true
-      queueMicrotask(() => this.#scheduledFlush())
+      queueMicrotask(() => this.scheduledFlush())
     }
   }
 

@@ -3,7 +3,14 @@
  * encodes (header + CRC) outbound frames, in batches. One message in, one message out.
  */
 import { parentPort } from 'node:worker_threads'
-import { type CodecError, FrameDecoder, FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import {
+  type CodecError,
+  type Frame,
+  FrameDecoder,
+  FrameTooLargeError,
+  HEADER_SIZE,
+  writeFrame,
+} from '@veltix/codec'
 import {
   ACK_RECORD_SIZE,
   type BatchMessage,
@@ -26,49 +33,84 @@ const port = parentPort
 if (port === null) throw new Error('@veltix/transport worker: must run as a worker thread')
 
 const out = new BatchWriter(64 * 1024)
-const decoders = new Map<number, FrameDecoder>()
 const acks = new Map<number, number>()
 // The ENCODED record being extended while consecutive frames go to the same connection.
 let encKey = -1
 let encHeaderAt = -1
 
-function decoderFor(key: number, maxMessageSize: number): FrameDecoder {
-  const d = new FrameDecoder({
-    maxMessageSize,
-    onFrame: (f) => {
-      encKey = -1
-      const n = f.payload.length
-      let o = out.reserve(FRAME_RECORD_HEADER + n)
-      const b = out.buf
-      b[o++] = TO_MAIN_FRAME
-      o = b.writeUInt32BE(key, o)
-      o = b.writeUInt16BE(f.code, o)
-      o = b.writeUInt32BE(f.requestId, o)
-      o = b.writeDoubleBE(f.timestamp, o)
-      o = b.writeUInt32BE(n, o)
-      b.set(f.payload, o)
-      out.len = o + n
-    },
-    onError: (e: CodecError) => {
-      encKey = -1
-      let o = out.reserve(ERROR_RECORD_SIZE)
-      const b = out.buf
-      const err = e as CodecError & Record<string, number>
-      const tooLarge = e instanceof FrameTooLargeError
-      b[o++] = TO_MAIN_ERROR
-      o = b.writeUInt32BE(key, o)
-      b[o++] = tooLarge ? ERROR_TOO_LARGE : ERROR_CHECKSUM
-      o = b.writeUInt16BE(err.code ?? 0, o)
-      o = b.writeUInt32BE(tooLarge ? err.frameSize! : err.size!, o)
-      o = b.writeUInt32BE(tooLarge ? 0 : err.expected!, o)
-      o = b.writeUInt32BE(tooLarge ? 0 : err.actual!, o)
-      o = b.writeUInt32BE(tooLarge ? 0 : err.requestId!, o)
-      o = b.writeDoubleBE(tooLarge ? err.limit! : 0, o)
-      out.len = o
-    },
-  })
-  decoders.set(key, d)
-  return d
+// Memory per idle connection: an open connection is just its maxMessageSize here. Its input goes through a
+// decoder shared by every connection at a frame boundary; only one whose last chunk ended inside a frame
+// has a decoder of its own, until its input is back at a boundary. All decoders report to `cur`, the
+// connection whose bytes are being pushed (one push at a time: the callbacks only write to `out`).
+const open = new Map<number, number>()
+const own = new Map<number, FrameDecoder>()
+const shared = new Map<number, FrameDecoder>()
+let cur = 0
+
+const onFrame = (f: Frame): void => {
+  encKey = -1
+  const n = f.payload.length
+  let o = out.reserve(FRAME_RECORD_HEADER + n)
+  const b = out.buf
+  b[o++] = TO_MAIN_FRAME
+  o = b.writeUInt32BE(cur, o)
+  o = b.writeUInt16BE(f.code, o)
+  o = b.writeUInt32BE(f.requestId, o)
+  o = b.writeDoubleBE(f.timestamp, o)
+  o = b.writeUInt32BE(n, o)
+  b.set(f.payload, o)
+  out.len = o + n
+}
+
+const onError = (e: CodecError): void => {
+  encKey = -1
+  let o = out.reserve(ERROR_RECORD_SIZE)
+  const b = out.buf
+  const err = e as CodecError & Record<string, number>
+  const tooLarge = e instanceof FrameTooLargeError
+  b[o++] = TO_MAIN_ERROR
+  o = b.writeUInt32BE(cur, o)
+  b[o++] = tooLarge ? ERROR_TOO_LARGE : ERROR_CHECKSUM
+  o = b.writeUInt16BE(err.code ?? 0, o)
+  o = b.writeUInt32BE(tooLarge ? err.frameSize! : err.size!, o)
+  o = b.writeUInt32BE(tooLarge ? 0 : err.expected!, o)
+  o = b.writeUInt32BE(tooLarge ? 0 : err.actual!, o)
+  o = b.writeUInt32BE(tooLarge ? 0 : err.requestId!, o)
+  o = b.writeDoubleBE(tooLarge ? err.limit! : 0, o)
+  out.len = o
+}
+
+const newDecoder = (maxMessageSize: number): FrameDecoder =>
+  new FrameDecoder({ maxMessageSize, onFrame, onError })
+
+/** Cuts `bytes` of connection `key` into frames / errors written to `out`. */
+function ingest(key: number, bytes: Uint8Array): void {
+  const max = open.get(key)
+  if (max === undefined) return // closed, or stopped by a fatal error
+  cur = key
+  let d = own.get(key)
+  if (d === undefined) {
+    let s = shared.get(max)
+    if (s === undefined) {
+      s = newDecoder(max)
+      shared.set(max, s)
+    }
+    s.push(bytes)
+    if (s.error !== undefined) {
+      s.reset()
+      open.delete(key) // like a failed decoder: refuse the rest of this stream
+      return
+    }
+    const rest = s.bufferedBytes
+    if (rest === 0) return
+    // The chunk ended inside a frame (the shared decoder started it empty): its tail goes to an own decoder.
+    s.reset()
+    d = newDecoder(max)
+    own.set(key, d)
+    bytes = bytes.subarray(bytes.length - rest)
+  }
+  d.push(bytes)
+  if (d.error === undefined && d.bufferedBytes === 0) own.delete(key)
 }
 
 /** Starts (or extends) the ENCODED record of `key`; returns the offset where `n` more bytes go. */
@@ -89,8 +131,12 @@ function encodedSpace(key: number, n: number): number {
 }
 
 port.on('message', (m: BatchMessage) => {
-  if (m.opens) for (const o of m.opens) decoderFor(o.key, o.maxMessageSize)
-  if (m.closes) for (const k of m.closes) decoders.delete(k)
+  if (m.opens) for (const o of m.opens) open.set(o.key, o.maxMessageSize)
+  if (m.closes)
+    for (const k of m.closes) {
+      open.delete(k)
+      own.delete(k)
+    }
   if (m.buf !== undefined) {
     const b = Buffer.from(m.buf, 0, m.len)
     let i = 0
@@ -115,8 +161,7 @@ port.on('message', (m: BatchMessage) => {
           const at = encodedSpace(key, n)
           out.buf.set(bytes, at)
         } else if (type === TO_WORKER_DATA) {
-          const d = decoders.get(key)
-          if (d !== undefined) d.push(bytes)
+          ingest(key, bytes)
           acks.set(key, (acks.get(key) ?? 0) + n)
         }
         i = start + n

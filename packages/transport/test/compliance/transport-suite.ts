@@ -143,6 +143,55 @@ export function transportCompliance(cut: CoreUnderTest): void {
       expect(Buffer.from(frames[2]!.payload).toString()).toBe('three')
     })
 
+    it('keeps each stream apart when frames split across chunks on many connections interleave', async () => {
+      // Idle connections share one decoder; a chunk that ends inside a frame moves its tail to a decoder of
+      // the connection's own. Interleave such splits (inside the header, inside the payload, on a boundary).
+      const { port, accepted } = await startServer()
+      const K = 6
+      const raws2 = await Promise.all(Array.from({ length: K }, () => rawConnect(port)))
+      for (const r of raws2) {
+        r.setNoDelay(true)
+        raws.push(r)
+      }
+      await waitFor(() => accepted.length === K)
+      const byPort = new Map(accepted.map((rec) => [rec.conn.remotePort, rec]))
+      const streams = raws2.map((_, k) =>
+        Buffer.concat(
+          Array.from({ length: 12 }, (_, i) =>
+            encodeFrame({
+              code: 200 + k,
+              requestId: i,
+              payload: Buffer.alloc((i * 37 + k * 11) % 300, k + i),
+            }),
+          ),
+        ),
+      )
+      const cuts = [3, 21, 22, 40, 1, 150, 7, 300, 23, 64]
+      const offsets = streams.map(() => 0)
+      let round = 0
+      while (offsets.some((o, k) => o < streams[k]!.length)) {
+        for (let k = 0; k < K; k++) {
+          const s = streams[k]!
+          if (offsets[k]! >= s.length) continue
+          const n = cuts[(round + k) % cuts.length]!
+          raws2[k]!.write(s.subarray(offsets[k]!, offsets[k]! + n))
+          offsets[k]! += n
+        }
+        round++
+        await tick()
+      }
+      const recs = raws2.map((r) => byPort.get(r.localPort as number)!)
+      await waitFor(() => recs.every((rec) => rec.frames.length === 12), 20_000, 'all frames')
+      recs.forEach((rec, k) => {
+        expect(rec.errors).toEqual([])
+        rec.frames.forEach((f, i) => {
+          expect(f.code).toBe(200 + k)
+          expect(f.requestId).toBe(i)
+          expect(Buffer.compare(Buffer.from(f.payload), Buffer.alloc((i * 37 + k * 11) % 300, k + i))).toBe(0)
+        })
+      })
+    })
+
     it('serves many connections at once', async () => {
       const { server, port, accepted } = await startServer({}, echo)
       const M = 60
