@@ -1,5 +1,6 @@
 import { CODE_ECHO, CODE_STATE, CODE_WORLD, CONNECT_CONCURRENCY } from './constants.js'
 import { WorkloadError } from './errors.js'
+import { type HeapBreakdown, heapBreakdown } from './heap-breakdown.js'
 import type { BenchClient, BenchServer, Implementation, ImplName, Peer, ServerHooks } from './impl/types.js'
 import { type MemorySample, measureMemory } from './memory.js'
 import type { CoreName } from './options.js'
@@ -115,12 +116,17 @@ export function createAgent(progress: (fraction: number) => void) {
       const world = new Uint8Array(args.worldBytes)
       const view = new DataView(world.buffer)
       let delivered = 0
+      // How long the tick's own work (the broadcast call) takes: the library's share of a tick, apart from
+      // the lateness that other processes competing for the cores cause.
+      const work = new Float64Array(args.ticks)
       const lateness = await runTicks(args.hz, args.ticks, (k) => {
+        const t = nowNs()
         view.setUint32(0, k)
         delivered += s.broadcast(CODE_WORLD, world)
+        work[k] = (nowNs() - t) / 1000
         if ((k & 15) === 0) progress(k / args.ticks)
       })
-      return { worldSent: delivered, lateness: summarize(lateness) }
+      return { worldSent: delivered, lateness: summarize(lateness), work: summarize(work) }
     },
 
     /** Loads an implementation without connecting (so a memory sample taken next includes its code). */
@@ -182,6 +188,12 @@ export function createAgent(progress: (fraction: number) => void) {
     async cpu(): Promise<number> {
       const u = process.cpuUsage()
       return u.user + u.system
+    },
+
+    /** Heap objects per kind, after a GC (a heap snapshot: slow, only for --heap-breakdown). */
+    async heapBreakdown(): Promise<HeapBreakdown> {
+      await measureMemory()
+      return heapBreakdown()
     },
 
     async memory(): Promise<MemorySample> {

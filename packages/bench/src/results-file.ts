@@ -61,6 +61,7 @@ export const RESULTS_JSON_SCHEMA = {
       required: ['only', 'cores', 'quick', 'repeat'],
       properties: {
         repeat: { type: 'integer' },
+        aggregate: { enum: ['median', 'best'] },
         only: { type: 'array', items: { enum: WORKLOADS } },
         cores: { type: 'array', items: { enum: ['loop', 'worker'] } },
         quick: { type: 'boolean' },
@@ -94,6 +95,27 @@ export const RESULTS_JSON_SCHEMA = {
           op: { enum: ['>=', '<=', '=='] },
           limit: { type: 'number' },
           pass: { type: 'boolean' },
+        },
+      },
+    },
+    breakdowns: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['impl', 'core', 'side', 'connections', 'rows'],
+        properties: {
+          impl: { enum: ['veltix', 'baseline'] },
+          core: { enum: ['loop', 'worker'] },
+          side: { enum: ['server', 'client'] },
+          connections: { type: 'number' },
+          rows: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'bytes', 'count'],
+              properties: { name: { type: 'string' }, bytes: { type: 'number' }, count: { type: 'number' } },
+            },
+          },
         },
       },
     },

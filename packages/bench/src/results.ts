@@ -51,6 +51,16 @@ export interface Environment {
   totalMemory: number
 }
 
+/** `--heap-breakdown`: what one connection adds to a process's heap, per constructor (from heap snapshots). */
+export interface MemoryBreakdown {
+  impl: ImplName
+  core: CoreName
+  side: 'server' | 'client'
+  connections: number
+  /** Largest first: bytes and objects per connection. */
+  rows: { name: string; bytes: number; count: number }[]
+}
+
 /** What `--save` writes (schema RESULTS_SCHEMA). */
 export interface BenchResults {
   schema: string
@@ -63,6 +73,8 @@ export interface BenchResults {
   targets: TargetCheck[]
   /** Workloads that failed (the others still ran). */
   errors: { workload: string; message: string }[]
+  /** Only with `--heap-breakdown`. */
+  breakdowns?: MemoryBreakdown[]
 }
 
 /** Stable key of a figure. */
@@ -70,8 +82,11 @@ export function figureKey(f: Pick<Figure, 'workload' | 'impl' | 'core' | 'name'>
   return `${f.workload}/${f.impl}/${f.core}/${f.name}`
 }
 
-/** Merges the figures of repeated runs: one figure per key, its value the median of the runs. */
-export function mergeRuns(runs: readonly Figure[][]): Figure[] {
+/**
+ * Merges the figures of repeated runs: one figure per key, its value the median of the runs, or with
+ * `best` the best run (the highest when higher is better, else the lowest).
+ */
+export function mergeRuns(runs: readonly Figure[][], aggregate: 'median' | 'best' = 'median'): Figure[] {
   if (runs.length === 1) return [...runs[0]!]
   const byKey = new Map<string, Figure>()
   for (const run of runs) {
@@ -82,7 +97,13 @@ export function mergeRuns(runs: readonly Figure[][]): Figure[] {
       else seen.samples!.push(f.value)
     }
   }
-  for (const f of byKey.values()) f.value = median(f.samples!)
+  for (const f of byKey.values()) {
+    const xs = f.samples!
+    // Success rates never take the best run: a lost message in any run must show.
+    if (f.unit === '%') f.value = Math.min(...xs)
+    else if (aggregate === 'median') f.value = median(xs)
+    else f.value = f.better === 'higher' ? Math.max(...xs) : Math.min(...xs)
+  }
   return [...byKey.values()]
 }
 

@@ -5,7 +5,13 @@ import { AbortError } from './errors.js'
 import { type AgentHandle, spawnAgent } from './harness.js'
 import { type BenchOptions, resolveOptions, WORKLOADS } from './options.js'
 import { type ProgressReporter, silentProgress } from './progress.js'
-import { type BenchResults, type Environment, type Figure, mergeRuns } from './results.js'
+import {
+  type BenchResults,
+  type Environment,
+  type Figure,
+  type MemoryBreakdown,
+  mergeRuns,
+} from './results.js'
 import type { WorkloadContext } from './workloads/common.js'
 import { WORKLOAD_TABLE } from './workloads/index.js'
 
@@ -43,6 +49,7 @@ export async function runBench(
   const started = Date.now()
   const figures: Figure[] = []
   const errors: { workload: string; message: string }[] = []
+  const breakdowns = new Map<string, MemoryBreakdown>()
   for (const name of WORKLOADS) {
     if (!options.only.includes(name)) continue
     if (signal?.aborted) throw new AbortError()
@@ -70,6 +77,9 @@ export async function runBench(
         phase = label
         progress.update(done / total, label)
       },
+      breakdown(b) {
+        breakdowns.set(`${b.impl}/${b.core}/${b.side}`, b)
+      },
       subProgress(f) {
         progress.update((Math.max(0, done) + Math.min(1, f)) / total, phase)
       },
@@ -78,7 +88,7 @@ export async function runBench(
     try {
       const runs: Figure[][] = []
       for (let i = 0; i < options.repeat; i++) runs.push(await workload.run(ctx))
-      figures.push(...mergeRuns(runs))
+      figures.push(...mergeRuns(runs, options.aggregate))
       progress.update(1, 'done')
       progress.end(name, Date.now() - t0)
     } catch (err) {
@@ -101,5 +111,6 @@ export async function runBench(
     ratios,
     targets: checkTargets(figures, ratios, options),
     errors,
+    ...(breakdowns.size > 0 ? { breakdowns: [...breakdowns.values()] } : {}),
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { computeRatios } from '../src/analysis.js'
+import { type Figure, mergeRuns } from '../src/results.js'
 import { fakeResults } from './fixtures.js'
 
 describe('ratios and targets', () => {
@@ -37,5 +38,36 @@ describe('ratios and targets', () => {
 
   it('gives no ratio without a baseline', () => {
     expect(computeRatios(r.figures.filter((f) => f.impl === 'veltix'))).toEqual([])
+  })
+})
+
+describe('mergeRuns', () => {
+  const f = (value: number, over: Partial<Figure> = {}): Figure => ({
+    workload: 'burst',
+    impl: 'veltix',
+    core: 'loop',
+    name: 'receive.msgPerSec',
+    value,
+    unit: 'msg/s',
+    better: 'higher',
+    ...over,
+  })
+
+  it('takes the median of the runs and keeps every run as samples', () => {
+    const [m] = mergeRuns([[f(3)], [f(1)], [f(2)]])
+    expect(m?.value).toBe(2)
+    expect(m?.samples).toEqual([3, 1, 2])
+  })
+
+  it('with best, takes the best run in the figure’s direction', () => {
+    expect(mergeRuns([[f(3)], [f(1)], [f(2)]], 'best')[0]?.value).toBe(3)
+    const lat = { name: 'ping.p50', unit: 'us' as const, better: 'lower' as const }
+    expect(mergeRuns([[f(30, lat)], [f(10, lat)], [f(20, lat)]], 'best')[0]?.value).toBe(10)
+  })
+
+  it('never hides a lost message: success rates take the worst run', () => {
+    const pct = { name: 'success', unit: '%' as const }
+    expect(mergeRuns([[f(100, pct)], [f(99.5, pct)], [f(100, pct)]], 'best')[0]?.value).toBe(99.5)
+    expect(mergeRuns([[f(100, pct)], [f(99.5, pct)], [f(100, pct)]], 'median')[0]?.value).toBe(99.5)
   })
 })

@@ -144,6 +144,42 @@ describe('veltix-bench --quick (every workload, forked server and client)', () =
   })
 })
 
+describe('veltix-bench with the worker core, repeats and the heap breakdown', () => {
+  it('runs Veltix on the worker core, keeps every run and breaks the heap down per connection', async () => {
+    const out = await run(
+      process.execPath,
+      [
+        CLI,
+        '--quick',
+        '--only',
+        'memory',
+        'burst',
+        '--core',
+        'worker',
+        '--no-baseline',
+        '--repeat',
+        '2',
+        '--aggregate',
+        'best',
+        '--heap-breakdown',
+        '--json',
+      ],
+      { timeout: 120_000 },
+    )
+    const r = JSON.parse(out.stdout) as BenchResults
+    expect(schemaErrors(r)).toEqual([])
+    expect(r.errors).toEqual([])
+    expect(new Set(r.figures.map((f) => `${f.impl}/${f.core}`))).toEqual(new Set(['veltix/worker']))
+    expect(r.ratios).toEqual([])
+    const success = r.figures.find((f) => f.workload === 'burst' && f.name === 'success')
+    expect(success?.samples).toEqual([100, 100])
+    const server = r.breakdowns?.find((b) => b.side === 'server')
+    expect(server?.rows.length).toBeGreaterThan(0)
+    // Every server connection holds a Session object of its own.
+    expect(server?.rows.find((row) => row.name === 'Session')?.count).toBeCloseTo(1, 0)
+  }, 150_000)
+})
+
 describe('runBench (programmatic, in-process)', () => {
   it('runs a workload with both sides in this process', async () => {
     const r = await runBench({ quick: true, only: ['burst'], inProcess: true })

@@ -40,11 +40,25 @@ export function renderSummary(results: BenchResults): string {
   if (results.targets.length > 0) {
     const rows = results.targets.map((t) => [
       t.description,
-      t.op === '==' || t.id.includes('jitter') ? t.value.toFixed(2) : `${t.value.toFixed(2)}×`,
+      t.op === '==' || t.id.includes('jitter') ? t.value.toFixed(2) : `${t.value.toFixed(3)}×`,
       `${t.op} ${t.limit}`,
       t.pass ? 'PASS' : 'MISS',
     ])
     out.push(renderTable(['targets (loop core)', 'value', 'target', ''], rows))
+  }
+  for (const b of results.breakdowns ?? []) {
+    const rows = b.rows.slice(0, 14).map((r) => [r.name, formatValue(r.bytes, 'bytes'), r.count.toFixed(2)])
+    const total = b.rows.reduce((sum, r) => sum + r.bytes, 0)
+    out.push(
+      renderTable(
+        [
+          `heap per connection: ${b.impl}/${b.core} ${b.side} (${formatValue(total, 'bytes')})`,
+          'bytes',
+          'objects',
+        ],
+        rows,
+      ),
+    )
   }
   for (const e of results.errors) out.push(`FAILED ${e.workload}: ${e.message}`)
   out.push(

@@ -2,7 +2,7 @@ import type { ServerMode } from '../agent.js'
 import type { AgentHandle } from '../harness.js'
 import type { ImplName } from '../impl/types.js'
 import type { BenchOptions, CoreName, WorkloadName } from '../options.js'
-import type { Figure, Unit } from '../results.js'
+import type { Figure, MemoryBreakdown, Unit } from '../results.js'
 
 /** What a workload gets from the runner. */
 export interface WorkloadContext {
@@ -13,6 +13,8 @@ export interface WorkloadContext {
   phase(label: string): void
   /** Progress inside the current phase (0..1). */
   subProgress(fraction: number): void
+  /** Records a heap breakdown (the last one per implementation, core and side is kept). */
+  breakdown(b: MemoryBreakdown): void
   readonly signal?: AbortSignal | undefined
 }
 

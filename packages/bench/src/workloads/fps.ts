@@ -56,6 +56,8 @@ export const fpsWorkload: Workload = {
             fig(`${label}.jitter.p50`, srv.lateness.p50 / 1000, 'ms', 'lower'),
             fig(`${label}.jitter.p99`, srv.lateness.p99 / 1000, 'ms', 'lower'),
             fig(`${label}.jitter.max`, srv.lateness.max / 1000, 'ms', 'lower'),
+            fig(`${label}.tickWork.p50`, srv.work.p50, 'us', 'lower'),
+            fig(`${label}.tickWork.p99`, srv.work.p99, 'us', 'lower'),
           )
         })
       }

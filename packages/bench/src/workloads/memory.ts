@@ -1,4 +1,5 @@
 import type { AgentHandle } from '../harness.js'
+import { breakdownDelta } from '../heap-breakdown.js'
 import type { MemorySample } from '../memory.js'
 import type { Figure } from '../results.js'
 import { nowNs, perSecond } from '../stats.js'
@@ -20,9 +21,12 @@ interface Sampled {
   connected: number
 }
 
-async function sample(ctx: WorkloadContext, v: Variant, count: number): Promise<Sampled> {
+async function sample(ctx: WorkloadContext, v: Variant, count: number, breakdown = false): Promise<Sampled> {
   return withPair(ctx, v, 'sink', async (server: AgentHandle, client: AgentHandle, port: number) => {
     await client.call('preload', { impl: v.impl })
+    const heap0 = breakdown
+      ? await Promise.all([server.call('heapBreakdown', undefined), client.call('heapBreakdown', undefined)])
+      : undefined
     const [server0, client0] = await Promise.all([
       server.call('memory', undefined),
       client.call('memory', undefined),
@@ -35,6 +39,26 @@ async function sample(ctx: WorkloadContext, v: Variant, count: number): Promise<
       server.call('memory', undefined),
       client.call('memory', undefined),
     ])
+    if (heap0 !== undefined) {
+      const [s1, c1] = await Promise.all([
+        server.call('heapBreakdown', undefined),
+        client.call('heapBreakdown', undefined),
+      ])
+      ctx.breakdown({
+        impl: v.impl,
+        core: v.core,
+        side: 'server',
+        connections: connected,
+        rows: breakdownDelta(heap0[0], s1, connected),
+      })
+      ctx.breakdown({
+        impl: v.impl,
+        core: v.core,
+        side: 'client',
+        connections: count,
+        rows: breakdownDelta(heap0[1], c1, count),
+      })
+    }
     return { server0, server1, client0, client1, connectNs, connected }
   })
 }
@@ -51,7 +75,7 @@ export const memoryWorkload: Workload = {
       const fig = figureMaker('memory', v)
       ctx.phase(`${v.label} ${o.memoryClients} clients`)
       const n = o.memoryClients
-      const a = await sample(ctx, v, n)
+      const a = await sample(ctx, v, n, o.heapBreakdown)
       figures.push(
         fig('server.idle.rss', a.server0.rss, 'bytes', 'lower'),
         fig('server.idle.heapUsed', a.server0.heapUsed, 'bytes', 'lower'),
