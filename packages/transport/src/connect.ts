@@ -1,15 +1,18 @@
 import * as net from 'node:net'
+import * as tls from 'node:tls'
 import { DEFAULT_CONNECT_TIMEOUT } from './constants.js'
 import { createRuntime } from './core.js'
-import { AbortError, ConnectError } from './errors.js'
+import { AbortError, ConnectError, TlsError } from './errors.js'
 import { resolveOptions } from './options.js'
 import type { ClientTransportInit, Connection } from './types.js'
 
 let nextClientId = 1
 
 /**
- * Opens a TCP connection. Resolves once connected (the connection does not read until `setHandler`);
- * rejects with `ConnectError` (`code`: the errno, or `ETIMEDOUT` after `connectTimeout`) or `AbortError`.
+ * Opens a TCP connection (TLS with `tls`). Resolves once connected — for TLS, once the handshake is done
+ * and the server's certificate verified (the connection does not read until `setHandler`); rejects with
+ * `ConnectError` (`code`: the errno, or `ETIMEDOUT` after `connectTimeout`), `TlsError` (a `ConnectError`:
+ * the handshake or the certificate check failed, `code` from node:tls) or `AbortError`.
  */
 export async function connect(init: ClientTransportInit): Promise<Connection> {
   const opts = resolveOptions(init)
@@ -23,26 +26,37 @@ export async function connect(init: ClientTransportInit): Promise<Connection> {
       return
     }
     // highWaterMark is accepted by net.Socket at runtime (Node >= 18.17) but missing from @types/node 20.
-    const socket = net.connect({
-      host,
-      port,
-      allowHalfOpen: true,
-      highWaterMark: opts.bufferSize,
-    } as net.NetConnectOpts)
-    // Paused before connecting: Node then does not start reading; `setHandler` starts it.
+    const base = { host, port, allowHalfOpen: true, highWaterMark: opts.bufferSize }
+    const tlsInit = init.tls
+    const socket =
+      tlsInit === undefined
+        ? net.connect(base as net.NetConnectOpts)
+        : tls.connect({ ...tlsInit, ...base } as tls.ConnectionOptions)
+    // Paused before connecting: Node then does not start reading; `setHandler` starts it. (A TLS handshake
+    // still runs: it does not depend on the stream flowing.)
     socket.pause()
+    let tcpConnected = false
+    const onTcpConnect = (): void => {
+      tcpConnected = true
+    }
     const timer = setTimeout(
-      () => fail(new ConnectError(host, port, 'ETIMEDOUT')),
+      () => fail(new (tcpConnected ? TlsError : ConnectError)(host, port, 'ETIMEDOUT')),
       init.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     )
     const onAbort = (): void => fail(new AbortError('connect aborted', { cause: signal?.reason }))
-    const onError = (err: NodeJS.ErrnoException): void =>
-      fail(new ConnectError(host, port, err.code ?? 'ERROR', { cause: err }))
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const code = err.code ?? 'ERROR'
+      // Reached the server, failed before the handshake completed: a TLS failure.
+      const Err = tlsInit !== undefined && tcpConnected ? TlsError : ConnectError
+      fail(new Err(host, port, code, { cause: err }))
+    }
+    const readyEvent = tlsInit === undefined ? 'connect' : 'secureConnect'
     const cleanup = (): void => {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
       socket.off('error', onError)
-      socket.off('connect', onConnect)
+      socket.off(readyEvent, onConnect)
+      socket.off('connect', onTcpConnect)
     }
     const fail = (error: Error): void => {
       cleanup()
@@ -59,6 +73,7 @@ export async function connect(init: ClientTransportInit): Promise<Connection> {
     }
     signal?.addEventListener('abort', onAbort, { once: true })
     socket.once('error', onError)
-    socket.once('connect', onConnect)
+    socket.once('connect', onTcpConnect)
+    socket.once(readyEvent, onConnect)
   })
 }

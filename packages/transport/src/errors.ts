@@ -75,3 +75,18 @@ export class ListenError extends TransportError {
     this.code = code
   }
 }
+
+/**
+ * `connect()` reached the server but the TLS handshake failed: `code` is Node's TLS error code, e.g.
+ * `UNABLE_TO_VERIFY_LEAF_SIGNATURE` / `SELF_SIGNED_CERT_IN_CHAIN` (certificate not trusted: give `tls.ca`),
+ * `ERR_TLS_CERT_ALTNAME_INVALID` (certificate does not name `servername`/`host`), `CERT_HAS_EXPIRED`,
+ * `ECONNRESET` (the server dropped the handshake, e.g. it wants a client certificate). A `ConnectError`.
+ */
+export class TlsError extends ConnectError {
+  constructor(host: string, port: number, code: string, options?: ErrorOptions) {
+    super(host, port, code, options)
+    const detail = options?.cause instanceof Error ? ` (${options.cause.message})` : ''
+    this.message = `TLS handshake with ${host}:${port} failed: ${code}${detail}`
+    this.name = 'TlsError'
+  }
+}

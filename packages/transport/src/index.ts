@@ -52,6 +52,7 @@ export {
   ListenError,
   MaxConnectionsError,
   OverflowError,
+  TlsError,
   TransportError,
   TransportStateError,
   WorkerCrashError,
@@ -60,6 +61,7 @@ export { type ConnectionPairInit, createConnectionPair } from './pair.js'
 export { createServerTransport } from './server.js'
 export {
   BufferSize,
+  type ClientTlsOptions,
   type ClientTransportInit,
   type CloseInfo,
   type CloseReason,
@@ -67,9 +69,12 @@ export {
   type ConnectionHandler,
   type ConnectionStats,
   PerformanceMode,
+  type RefusedConnectionInfo,
   type SendResult,
+  type ServerTlsOptions,
   type ServerTransport,
   type ServerTransportInit,
+  type ServerTransportStats,
   SocketCore,
   type TransportInit,
 } from './types.js'

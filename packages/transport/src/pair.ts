@@ -44,6 +44,22 @@ class PairConnection extends ConnectionBase {
     return this.#outBytes
   }
 
+  get encrypted(): boolean {
+    return false
+  }
+
+  get authorized(): boolean {
+    return false
+  }
+
+  get authorizationError(): Error | undefined {
+    return undefined
+  }
+
+  getPeerCertificate(): undefined {
+    return undefined
+  }
+
   send(code: number, requestId: number, payload: Uint8Array, timestamp = Date.now()): SendResult {
     if (this.state !== OPEN) return 'closed'
     const len = HEADER_SIZE + payload.length

@@ -1,13 +1,20 @@
 import * as net from 'node:net'
+import * as tls from 'node:tls'
 import { FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
 import type { ConnectionBase } from './connection-base.js'
 import { DEFAULT_HOST, MAX_CONNECTIONS_ERROR_CODE } from './constants.js'
 import { createRuntime } from './core.js'
-import { ListenError, MaxConnectionsError, TransportStateError } from './errors.js'
+import { AbortError, ListenError, MaxConnectionsError, TransportStateError } from './errors.js'
 import { type ResolvedOptions, resolveOptions } from './options.js'
 import type { CoreRuntime } from './runtime.js'
 import type { SocketConnection } from './socket-connection.js'
-import type { Connection, ServerTransport, ServerTransportInit } from './types.js'
+import type {
+  Connection,
+  RefusedConnectionInfo,
+  ServerTransport,
+  ServerTransportInit,
+  ServerTransportStats,
+} from './types.js'
 
 /** Creates a server transport (not listening yet: call `listen()`). Throws RangeError on a bad option. */
 export function createServerTransport(init: ServerTransportInit = {}): ServerTransport {
@@ -21,9 +28,18 @@ class SocketServerTransport implements ServerTransport {
   readonly #opts: ResolvedOptions
   readonly #conns = new Set<SocketConnection>()
   readonly #refused = new Set<net.Socket>()
+  /** TLS: TCP sockets whose handshake is not done yet (closed by `close()`; they are not connections yet). */
+  readonly #handshaking = new Set<net.Socket>()
+  readonly #stats: ServerTransportStats = {
+    accepted: 0,
+    refused: 0,
+    refusedMaxConnections: 0,
+    tlsHandshakeFailures: 0,
+  }
   #server: net.Server | undefined
   #runtime: CoreRuntime | undefined
   #onConnection: ((conn: Connection) => void) | undefined
+  #onRefused: ((info: RefusedConnectionInfo) => void) | undefined
   #state: State = 'idle'
   #nextId = 1
   #closing: Promise<void> | undefined
@@ -46,13 +62,32 @@ class SocketServerTransport implements ServerTransport {
     return this.#conns.size
   }
 
+  get stats(): Readonly<ServerTransportStats> {
+    return this.#stats
+  }
+
+  get encrypted(): boolean {
+    return this.#init.tls !== undefined
+  }
+
   onConnection(handler: (conn: Connection) => void): void {
     this.#onConnection = handler
   }
 
-  async listen(): Promise<{ host: string; port: number; family: string }> {
+  onRefused(handler: (info: RefusedConnectionInfo) => void): void {
+    this.#onRefused = handler
+  }
+
+  async listen(
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ host: string; port: number; family: string }> {
+    const { signal } = options
     if (this.#state !== 'idle')
       throw new TransportStateError(`listen() called on a ${this.#state} server transport`)
+    if (signal?.aborted) {
+      this.#state = 'closed'
+      throw new AbortError('listen aborted', { cause: signal.reason })
+    }
     this.#state = 'starting'
     const host = this.#init.host ?? DEFAULT_HOST
     const port = this.#init.port ?? 0
@@ -64,20 +99,37 @@ class SocketServerTransport implements ServerTransport {
       throw err
     }
     this.#runtime = runtime
-    const server = net.createServer(
-      { pauseOnConnect: true, allowHalfOpen: true, highWaterMark: this.#opts.bufferSize },
-      this.#onSocket,
-    )
+    if (signal?.aborted) {
+      await this.close()
+      throw new AbortError('listen aborted', { cause: signal.reason })
+    }
+    const netOptions = { pauseOnConnect: true, allowHalfOpen: true, highWaterMark: this.#opts.bufferSize }
+    const tlsInit = this.#init.tls
+    let server: net.Server
+    if (tlsInit === undefined) server = net.createServer(netOptions, this.#onSocket)
+    else {
+      server = tls.createServer({ ...tlsInit, ...netOptions }, this.#onSocket)
+      server.on('connection', this.#onTcpForTls)
+      server.on('tlsClientError', this.#onTlsClientError)
+    }
     this.#server = server
     return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        server.off('error', onError)
+        reject(new AbortError('listen aborted', { cause: signal?.reason }))
+        void this.close()
+      }
       const onError = (err: NodeJS.ErrnoException): void => {
+        signal?.removeEventListener('abort', onAbort)
         this.#state = 'closed'
         this.#server = undefined
         void runtime.release()
         reject(new ListenError(host, port, err.code ?? 'ERROR', { cause: err }))
       }
+      signal?.addEventListener('abort', onAbort, { once: true })
       server.once('error', onError)
       server.listen({ host, port }, () => {
+        signal?.removeEventListener('abort', onAbort)
         server.off('error', onError)
         server.on('error', (err) => this.#opts.logger.error('transport: server error', { error: err }))
         if (this.#state !== 'starting') {
@@ -116,6 +168,7 @@ class SocketServerTransport implements ServerTransport {
     const waits: Promise<void>[] = [serverClosed]
     for (const conn of this.#conns) waits.push(conn.serverClose())
     for (const socket of this.#refused) socket.destroy()
+    for (const socket of this.#handshaking) socket.destroy()
     await Promise.all(waits)
     if (this.#conns.size > 0) await new Promise<void>((resolve) => (this.#allClosed = resolve))
     await this.#runtime?.release()
@@ -129,7 +182,25 @@ class SocketServerTransport implements ServerTransport {
     if (this.#conns.size === 0) this.#allClosed?.()
   }
 
+  /** TLS: a TCP connection arrived; it becomes a connection once its handshake is done. */
+  #onTcpForTls = (raw: net.Socket): void => {
+    this.#handshaking.add(raw)
+    raw.once('close', () => this.#handshaking.delete(raw))
+  }
+
+  #onTlsClientError = (error: NodeJS.ErrnoException, socket: tls.TLSSocket): void => {
+    this.#stats.tlsHandshakeFailures++
+    this.#opts.logger.warning(`transport: TLS handshake failed: ${error.code ?? error.message}`, {
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort,
+      error,
+    })
+    socket.destroy()
+  }
+
   #onSocket = (socket: net.Socket): void => {
+    const parent = (socket as { _parent?: net.Socket })._parent
+    if (parent !== undefined) this.#handshaking.delete(parent)
     const runtime = this.#runtime
     if (this.#state !== 'listening' || runtime === undefined) {
       socket.destroy()
@@ -140,6 +211,7 @@ class SocketServerTransport implements ServerTransport {
       this.#refuse(socket, max)
       return
     }
+    this.#stats.accepted++
     const conn = runtime.createConnection(this.#nextId++, socket)
     conn.onFinished = this.#onFinished // one function per transport, not a closure per connection
     this.#conns.add(conn)
@@ -153,9 +225,11 @@ class SocketServerTransport implements ServerTransport {
   /** Over `maxConnection`: tell the peer why (one ERROR frame), send FIN, discard its input, close. */
   #refuse(socket: net.Socket, max: number): void {
     const error = new MaxConnectionsError(max)
-    this.#opts.logger.warning(
-      `transport: ${error.message}; refusing ${socket.remoteAddress}:${socket.remotePort}`,
-    )
+    const remoteAddress = socket.remoteAddress ?? ''
+    const remotePort = socket.remotePort ?? 0
+    this.#stats.refused++
+    this.#stats.refusedMaxConnections++
+    this.#opts.logger.warning(`transport: ${error.message}; refusing ${remoteAddress}:${remotePort}`)
     const payload = Buffer.from(error.message, 'utf8')
     const frame = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
     writeFrame(frame, 0, MAX_CONNECTIONS_ERROR_CODE, 0, payload, Date.now())
@@ -170,6 +244,11 @@ class SocketServerTransport implements ServerTransport {
     socket.setNoDelay(true)
     socket.end(frame)
     socket.resume()
+    try {
+      this.#onRefused?.({ reason: 'max-connections', remoteAddress, remotePort, error })
+    } catch (err) {
+      this.#opts.logger.error('transport: onRefused handler threw', { error: err })
+    }
   }
 }
 

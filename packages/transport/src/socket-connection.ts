@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import type { PeerCertificate, TLSSocket } from 'node:tls'
 import {
   type CodecError,
   type Frame,
@@ -80,6 +81,28 @@ export class SocketConnection extends ConnectionBase {
 
   get bufferedAmount(): number {
     return this.queued + this.socket.writableLength
+  }
+
+  // TLS state is read from the socket on demand (nothing stored per connection).
+  get encrypted(): boolean {
+    return (this.socket as TLSSocket).encrypted === true
+  }
+
+  get authorized(): boolean {
+    return (this.socket as TLSSocket).authorized === true
+  }
+
+  get authorizationError(): Error | undefined {
+    const e = (this.socket as TLSSocket).authorizationError as Error | string | undefined | null
+    if (e === undefined || e === null) return undefined
+    return typeof e === 'string' ? new Error(e) : e
+  }
+
+  getPeerCertificate(detailed?: boolean): PeerCertificate | undefined {
+    const s = this.socket as TLSSocket
+    if (s.encrypted !== true || this.state === CLOSED) return undefined
+    const cert = detailed === true ? s.getPeerCertificate(true) : s.getPeerCertificate()
+    return cert === null || cert === undefined || Object.keys(cert).length === 0 ? undefined : cert
   }
 
   send(code: number, requestId: number, payload: Uint8Array, timestamp = Date.now()): SendResult {

@@ -1,3 +1,4 @@
+import type { PeerCertificate, SecureContextOptions, TlsOptions } from 'node:tls'
 import type { CodecError, Frame, MessageTypeRegistry } from '@veltix/codec'
 import type { LoggerLike } from '@veltix/logger'
 
@@ -105,6 +106,19 @@ export interface Connection {
   close(): Promise<void>
   /** Abrupt close: drops the queue and destroys the socket. */
   destroy(error?: Error): void
+  // Added members are optional in this interface so that hand-written fakes keep compiling; every
+  // connection of this package sets them.
+  /** True over TLS (`tls` option). Always set by this package's connections (false for TCP and pairs). */
+  readonly encrypted?: boolean
+  /**
+   * TLS only: the peer's certificate was verified against the trusted CAs (a client always verifies the
+   * server unless told not to; a server verifies clients only with `requestCert`). False otherwise.
+   */
+  readonly authorized?: boolean
+  /** TLS only: why the peer's certificate was not verified (when `authorized` is false), else undefined. */
+  readonly authorizationError?: Error
+  /** TLS only, while open: the peer's certificate (undefined for TCP, pairs, or when the peer sent none). */
+  getPeerCertificate?(detailed?: boolean): PeerCertificate | undefined
 }
 
 /** Options shared by both ends and both cores. */
@@ -127,27 +141,87 @@ export interface TransportInit {
   logger?: LoggerLike
 }
 
+/**
+ * TLS on a server transport: the options of `tls.createServer` (node:tls). `cert` and `key` are required;
+ * `ca` + `requestCert: true` (+ `rejectUnauthorized`, default true) verify client certificates.
+ */
+export interface ServerTlsOptions extends TlsOptions {
+  cert: NonNullable<SecureContextOptions['cert']>
+  key: NonNullable<SecureContextOptions['key']>
+}
+
+/**
+ * TLS on a client connection: what `tls.connect` (node:tls) takes besides the address. The server's
+ * certificate is verified (against `ca`, or Node's bundled roots without it) and must name `servername`
+ * (default: `host` when it is a host name; the IP address otherwise).
+ */
+export interface ClientTlsOptions extends SecureContextOptions {
+  /** Name to verify the server certificate against (and sent as SNI). */
+  servername?: string
+  /** Default true. False accepts any certificate: encryption without authentication (tests/dev only). */
+  rejectUnauthorized?: boolean
+  /** Custom identity check (node:tls `checkServerIdentity`). */
+  checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined
+  ALPNProtocols?: string[]
+}
+
+/** What the server transport reports about a connection it refused (`onRefused`). */
+export interface RefusedConnectionInfo {
+  /** Why: `'max-connections'` (the server was at `maxConnection`). */
+  reason: 'max-connections'
+  remoteAddress: string
+  remotePort: number
+  /** The typed error (`MaxConnectionsError`), also what the peer was told. */
+  error: Error
+}
+
+/** Counters of a server transport. */
+export interface ServerTransportStats {
+  /** Connections accepted and handed to `onConnection`. */
+  accepted: number
+  /** Connections refused (sum over reasons). */
+  refused: number
+  /** Connections refused because the server was at `maxConnection`. */
+  refusedMaxConnections: number
+  /** TLS handshakes that failed (bad/missing client certificate, protocol mismatch, plain TCP to a TLS port…). */
+  tlsHandshakeFailures: number
+}
+
 export interface ServerTransportInit extends TransportInit {
   host?: string
   port?: number
-  /** ≤ 0: unlimited. A connection beyond it is accepted, told why, and closed. */
+  /** ≤ 0: unlimited. A connection beyond it is accepted, told why, and closed (see `onRefused`). */
   maxConnection?: number
+  /** Serve TLS instead of plain TCP (node:tls). */
+  tls?: ServerTlsOptions
 }
 
 export interface ClientTransportInit extends TransportInit {
   host: string
   port: number
-  /** Connect timeout in ms. */
+  /** Connect timeout in ms (covers the TLS handshake too). */
   connectTimeout?: number
   signal?: AbortSignal
+  /** Connect over TLS (node:tls); the server's certificate is verified. */
+  tls?: ClientTlsOptions
 }
 
 export interface ServerTransport {
-  /** Resolves once the socket is accepting, with the bound address (the real port when `port: 0`). */
-  listen(): Promise<{ host: string; port: number; family: string }>
+  /**
+   * Resolves once the socket is accepting, with the bound address (the real port when `port: 0`).
+   * `signal`: aborting before it resolves rejects with `AbortError` and releases everything (the transport
+   * is then closed).
+   */
+  listen(options?: { signal?: AbortSignal }): Promise<{ host: string; port: number; family: string }>
   readonly listening: boolean
   /** Called for each accepted connection; call `conn.setHandler` inside it. */
   onConnection(handler: (conn: Connection) => void): void
+  /** Called for each connection refused (over `maxConnection`), as it is told why; it never reaches `onConnection`. */
+  onRefused(handler: (info: RefusedConnectionInfo) => void): void
+  /** Live counters (accepted, refused, failed TLS handshakes). */
+  readonly stats: Readonly<ServerTransportStats>
+  /** True when serving TLS (`tls` option). */
+  readonly encrypted: boolean
   readonly connections: ReadonlySet<Connection> | Iterable<Connection>
   readonly connectionCount: number
   /** Encodes once, queues on each connection (minus `except`), never waits for the slowest. Returns how many accepted it. */

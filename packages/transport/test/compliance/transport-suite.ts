@@ -9,13 +9,22 @@ import {
   connect,
   createServerTransport,
   MAX_CONNECTIONS_ERROR_CODE,
+  MaxConnectionsError,
   OverflowError,
+  type RefusedConnectionInfo,
   type ServerTransport,
   type ServerTransportInit,
   type SocketCore,
   type TransportInit,
 } from '../../src/index.js'
-import { activeResources, hasIpv6Loopback, Recorder, rawConnect, tick, waitFor } from '../helpers.js'
+import {
+  activeResources,
+  hasIpv6Loopback,
+  Recorder,
+  rawConnect as tcpConnect,
+  tick,
+  waitFor,
+} from '../helpers.js'
 
 /** What a core under test provides. */
 export interface CoreUnderTest {
@@ -23,6 +32,14 @@ export interface CoreUnderTest {
   core: SocketCore
   /** Extra options for every transport (e.g. `maxWorkers`). */
   init?: Partial<TransportInit>
+  /** Extra options for servers only (e.g. `tls`). */
+  serverInit?: Partial<ServerTransportInit>
+  /** Extra options for clients only (e.g. `tls`). */
+  clientInit?: Partial<ClientTransportInit>
+  /** Opens a "raw" socket for hand-made bytes (TLS: a TLS socket); default: plain TCP. */
+  rawConnect?: (port: number) => Promise<net.Socket>
+  /** Resets a raw socket (RST); default `resetAndDestroy()`. */
+  resetRaw?: (socket: net.Socket) => void
 }
 
 /**
@@ -30,6 +47,7 @@ export interface CoreUnderTest {
  * Loopback only, port 0, bounded counts; everything is closed in afterEach.
  */
 export function transportCompliance(cut: CoreUnderTest): void {
+  const rawConnect = cut.rawConnect ?? ((port: number) => tcpConnect(port))
   describe(`transport compliance: ${cut.name} core`, () => {
     const servers: ServerTransport[] = []
     const clients: Connection[] = []
@@ -50,6 +68,7 @@ export function transportCompliance(cut: CoreUnderTest): void {
         port: 0,
         core: cut.core,
         ...cut.init,
+        ...cut.serverInit,
         ...init,
       })
       servers.push(server)
@@ -65,7 +84,14 @@ export function transportCompliance(cut: CoreUnderTest): void {
     }
 
     async function client(port: number, init: Partial<ClientTransportInit> = {}): Promise<Connection> {
-      const conn = await connect({ host: '127.0.0.1', port, core: cut.core, ...cut.init, ...init })
+      const conn = await connect({
+        host: '127.0.0.1',
+        port,
+        core: cut.core,
+        ...cut.init,
+        ...cut.clientInit,
+        ...init,
+      })
       clients.push(conn)
       return conn
     }
@@ -341,6 +367,8 @@ export function transportCompliance(cut: CoreUnderTest): void {
 
     it('maxConnection: refuses the extra connection with an ERROR frame and a visible reason', async () => {
       const { server, port, accepted } = await startServer({ maxConnection: 2 })
+      const refused: RefusedConnectionInfo[] = []
+      server.onRefused((info) => refused.push(info))
       await client(port)
       await client(port)
       await waitFor(() => accepted.length === 2)
@@ -353,6 +381,13 @@ export function transportCompliance(cut: CoreUnderTest): void {
       expect(Buffer.from(rec.frames[0]!.payload).toString()).toMatch(/maxConnection 2/)
       expect(accepted.length).toBe(2)
       expect(server.connectionCount).toBe(2)
+      // reported locally too: hook + counters
+      expect(refused.length).toBe(1)
+      expect(refused[0]!.reason).toBe('max-connections')
+      expect(refused[0]!.error).toBeInstanceOf(MaxConnectionsError)
+      expect(refused[0]!.remoteAddress).toBe('127.0.0.1')
+      expect(refused[0]!.remotePort).toBe(third.localPort)
+      expect(server.stats).toMatchObject({ accepted: 2, refused: 1, refusedMaxConnections: 1 })
     })
 
     it('graceful close drains what was queued; reasons local / remote-end, once each', async () => {
@@ -401,7 +436,8 @@ export function transportCompliance(cut: CoreUnderTest): void {
       raws.push(raw)
       await waitFor(() => accepted.length === 2)
       c.destroy(new Error('boom'))
-      raw.resetAndDestroy()
+      if (cut.resetRaw) cut.resetRaw(raw)
+      else raw.resetAndDestroy()
       await Promise.all(accepted.map((r) => r.closed))
       await tick()
       const reasons = accepted.map((r) => r.closes.map((i) => i.reason))
@@ -415,7 +451,13 @@ export function transportCompliance(cut: CoreUnderTest): void {
     it('connect errors are typed: ConnectError with the errno, AbortError', async () => {
       const { server, port } = await startServer()
       await server.close()
-      const refused = await connect({ host: '127.0.0.1', port, core: cut.core, ...cut.init }).catch((e) => e)
+      const refused = await connect({
+        host: '127.0.0.1',
+        port,
+        core: cut.core,
+        ...cut.init,
+        ...cut.clientInit,
+      }).catch((e) => e)
       expect(refused).toBeInstanceOf(ConnectError)
       expect(refused.code).toBe('ECONNREFUSED')
       const ac = new AbortController()
@@ -464,6 +506,56 @@ export function transportCompliance(cut: CoreUnderTest): void {
         // ≤: sockets of the previous test may still be finishing when `before` is taken
         expect(after.get(type) ?? 0, type).toBeLessThanOrEqual(before.get(type) ?? 0)
       }
+    })
+
+    it('listen({ signal }): aborted before or during listen rejects AbortError and leaves nothing open', async () => {
+      const before = activeResources()
+      const pre = createServerTransport({
+        host: '127.0.0.1',
+        port: 0,
+        core: cut.core,
+        ...cut.init,
+        ...cut.serverInit,
+      })
+      const ac0 = new AbortController()
+      ac0.abort()
+      await expect(pre.listen({ signal: ac0.signal })).rejects.toBeInstanceOf(AbortError)
+      expect(pre.listening).toBe(false)
+      await pre.close()
+
+      const during = createServerTransport({
+        host: '127.0.0.1',
+        port: 0,
+        core: cut.core,
+        ...cut.init,
+        ...cut.serverInit,
+      })
+      const ac1 = new AbortController()
+      const p = during.listen({ signal: ac1.signal })
+      ac1.abort()
+      const err = await p.catch((e) => e)
+      expect(err).toBeInstanceOf(AbortError)
+      expect(during.listening).toBe(false)
+      await during.close()
+      await tick()
+      const after = activeResources()
+      for (const type of ['TCPServerWrap', 'Worker']) {
+        expect(after.get(type) ?? 0, type).toBeLessThanOrEqual(before.get(type) ?? 0)
+      }
+
+      // aborting after listen resolved changes nothing
+      const ac2 = new AbortController()
+      const late = createServerTransport({
+        host: '127.0.0.1',
+        port: 0,
+        core: cut.core,
+        ...cut.init,
+        ...cut.serverInit,
+      })
+      servers.push(late)
+      await late.listen({ signal: ac2.signal })
+      ac2.abort()
+      expect(late.listening).toBe(true)
     })
 
     it('IPv6 loopback ::1 (skipped without IPv6)', async (ctx) => {
