@@ -11,8 +11,10 @@ export interface BarChart {
   categories: string[]
   series: Series[]
   unit: Unit | 'ratio'
-  /** A horizontal reference line (e.g. 1.0 on a ratio chart). */
+  /** A reference value drawn as a dashed line (e.g. 1.0 on a ratio chart). */
   reference?: number
+  /** Bars grow to the right, one row per category: for many or long category names. */
+  horizontal?: boolean
 }
 
 const COLORS = ['#6b7280', '#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626']
@@ -21,8 +23,65 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
-/** A grouped vertical bar chart as an inline SVG (no script, no external asset). */
+/** A grouped bar chart as an inline SVG (no script, no external asset). */
 export function renderBarChart(chart: BarChart): string {
+  return chart.horizontal ? renderHorizontal(chart) : renderVertical(chart)
+}
+
+function renderHorizontal(chart: BarChart): string {
+  const W = 760
+  const left = 250
+  const right = 60
+  const top = 36
+  const rowH = Math.max(14, 8 * chart.series.length + 6)
+  const plotH = rowH * chart.categories.length
+  const H = top + plotH + 44
+  const plotW = W - left - right
+  const all = chart.series
+    .flatMap((s) => s.values)
+    .filter((v): v is number => v !== undefined && Number.isFinite(v))
+  const max = Math.max(chart.reference ?? 0, ...all, 1e-9) * 1.05
+  const x = (v: number): number => left + (Math.max(0, v) / max) * plotW
+  const barH = Math.max(4, (rowH - 4) / Math.max(1, chart.series.length))
+  const fmt = (v: number): string => (chart.unit === 'ratio' ? formatRatio(v) : formatValue(v, chart.unit))
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(chart.title)}">`,
+    `<title>${escapeHtml(chart.title)}</title>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" class="t">${escapeHtml(chart.title)}</text>`,
+  ]
+  chart.categories.forEach((cat, ci) => {
+    const y0 = top + ci * rowH
+    parts.push(
+      `<text x="${left - 6}" y="${(y0 + rowH / 2 + 4).toFixed(1)}" text-anchor="end" class="a">${escapeHtml(cat)}</text>`,
+    )
+    chart.series.forEach((s, si) => {
+      const v = s.values[ci]
+      if (v === undefined || !Number.isFinite(v)) return
+      const y = y0 + 2 + si * barH
+      parts.push(
+        `<rect x="${left}" y="${y.toFixed(1)}" width="${(x(v) - left).toFixed(1)}" height="${(barH - 1).toFixed(1)}" fill="${COLORS[(si + 1) % COLORS.length]}"><title>${escapeHtml(`${s.name} ${cat}: ${fmt(v)}`)}</title></rect>`,
+        `<text x="${(x(v) + 4).toFixed(1)}" y="${(y + barH - 2).toFixed(1)}" class="a">${escapeHtml(fmt(v))}</text>`,
+      )
+    })
+  })
+  if (chart.reference !== undefined) {
+    const xx = x(chart.reference)
+    parts.push(
+      `<line x1="${xx.toFixed(1)}" x2="${xx.toFixed(1)}" y1="${top}" y2="${top + plotH}" class="ref"/>`,
+    )
+  }
+  chart.series.forEach((s, si) => {
+    const lx = left + si * 150
+    parts.push(
+      `<rect x="${lx}" y="${H - 22}" width="12" height="12" fill="${COLORS[(si + 1) % COLORS.length]}"/>`,
+      `<text x="${lx + 16}" y="${H - 12}" class="a">${escapeHtml(s.name)}</text>`,
+    )
+  })
+  parts.push('</svg>')
+  return parts.join('')
+}
+
+function renderVertical(chart: BarChart): string {
   const W = 760
   const H = 300
   const left = 64
@@ -197,6 +256,7 @@ export function chartsFor(r: BenchResults): BarChart[] {
       })),
       unit: 'ratio',
       reference: 1,
+      horizontal: true,
     })
   }
   return charts
