@@ -35,3 +35,16 @@ export const DEFAULT_OFFLINE_MAX_BYTES = 1_048_576
 
 /** setTimeout's largest delay; longer deadlines are re-armed in steps. */
 export const MAX_TIMER_DELAY = 2_147_483_647
+
+/**
+ * Encrypted sessions batch the frames sent within one tick into one sealed record, flushed at the end of the
+ * tick (a microtask) or as soon as the batch reaches this many bytes. One record per frame would cost a
+ * cipher object per frame; one per batch keeps encrypted throughput near the plaintext one.
+ */
+export const DEFAULT_SECURE_FLUSH_BYTES = 65_536
+
+/** A batch buffer larger than this is dropped after an end-of-tick flush (idle connections stay small). */
+export const SECURE_BATCH_KEEP_BYTES = 16_384
+
+/** Capability key a server announces in its HELLO when it runs an `authenticate` hook, and a client echoes in its HELLO_ACK when it will send its token (AUTH) and wait for the verdict (AUTH_RESULT). */
+export const CAP_AUTH = 'vx.auth'

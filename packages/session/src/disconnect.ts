@@ -16,14 +16,17 @@ export enum DisconnectReason {
   VERSION_MISMATCH = 'version_mismatch',
   /** The server stopped answering heartbeat pings. */
   HEARTBEAT_TIMEOUT = 'heartbeat_timeout',
-  /** The server sent a frame we could not decode fatally (e.g. over `maxMessageSize`). */
+  /** The server sent a frame we could not decode fatally (e.g. over `maxMessageSize`), or an encrypted stream failed (tampered, replayed, reordered record: see `error`). */
   PROTOCOL_ERROR = 'protocol_error',
+  /** The server's `authenticate` hook refused this client (`error` is an `AuthenticationError`). Never retried. */
+  AUTH_REFUSED = 'auth_refused',
 }
 
 /**
  * Delivered on every disconnection and every failed attempt. `attempt` is the attempt that just ended:
  * 0 for the original connect (or the live connection that dropped), k for the k-th retry. `permanent` says
- * no further attempt will be made (retries exhausted, stopped, version mismatch, or manual).
+ * no further attempt will be made (retries exhausted, stopped, version mismatch, authentication refused, a
+ * security failure of the handshake such as a wrong server key or refused encryption, or manual).
  */
 export interface DisconnectState {
   permanent: boolean
@@ -52,6 +55,8 @@ export function reasonFromClose(reason: SessionCloseReason): DisconnectReason {
       return DisconnectReason.HANDSHAKE_FAILED
     case 'heartbeat-timeout':
       return DisconnectReason.HEARTBEAT_TIMEOUT
+    case 'auth-refused':
+      return DisconnectReason.AUTH_REFUSED
     default:
       return DisconnectReason.ERROR
   }

@@ -107,6 +107,17 @@ export class HeartbeatTimeoutError extends SessionError {
   }
 }
 
+/**
+ * The server's `authenticate` hook refused this client (client side: the server's verdict; server side: the
+ * reason the session closed). Never retried by the `Reconnector`.
+ */
+export class AuthenticationError extends SessionError {
+  constructor(message = 'the server refused the authentication', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'AuthenticationError'
+  }
+}
+
 export function abortError(signal: AbortSignal): AbortError {
   return new AbortError('operation aborted', { cause: signal.reason })
 }

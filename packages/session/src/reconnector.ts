@@ -12,6 +12,7 @@ import {
 import { DisconnectReason, type DisconnectState, reasonFromClose } from './disconnect.js'
 import { AbortError, abortError, NotConnectedError, SessionError } from './errors.js'
 import { OfflineQueue, type OfflineQueueInit } from './offline-queue.js'
+import { SecureError } from './secure/errors.js'
 import { Session, type SessionCloseInfo, type SessionInit, type WaitOptions } from './session.js'
 
 /** Opens one transport connection (TCP connected, no handshake yet). Must honour `signal`. */
@@ -320,7 +321,12 @@ export class Reconnector {
             ? e
             : new AttemptFailure(DisconnectReason.ERROR, e instanceof Error ? e : new Error(String(e)))
         const permanent =
-          this.#stopped || attempt >= this.#retryMax || f.reason === DisconnectReason.VERSION_MISMATCH
+          this.#stopped ||
+          attempt >= this.#retryMax ||
+          f.reason === DisconnectReason.VERSION_MISMATCH ||
+          f.reason === DisconnectReason.AUTH_REFUSED ||
+          // a wrong key, refused encryption, a bad configuration: trying again changes nothing
+          f.error instanceof SecureError
         this.#log.warning(() => `connect attempt ${attempt} failed: ${f.error.message}`)
         if (permanent) this.#state = 'stopped'
         this.#emit(f.reason, permanent, attempt, f.error)

@@ -2,9 +2,12 @@ import { randomInt } from 'node:crypto'
 import {
   type Capabilities,
   type CodecError,
+  DEFAULT_MAX_MESSAGE_SIZE,
   decodeHelloPayload,
   encodeHelloPayload,
   type Frame,
+  FrameDecoder,
+  FrameTooLargeError,
   HELLO,
   HELLO_ACK,
   MessageTypeRegistry,
@@ -15,10 +18,12 @@ import {
   Response,
   requestIdHex,
   versionsCompatible,
+  writeFrame,
 } from '@veltix/codec'
 import { type LoggerLike, noopLogger } from '@veltix/logger'
 import type { CloseInfo, CloseReason, Connection, SendResult } from '@veltix/transport'
 import {
+  CAP_AUTH,
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_HEARTBEAT_INTERVAL,
   DEFAULT_MAX_EARLY_BYTES,
@@ -26,9 +31,12 @@ import {
   DEFAULT_PING_TIMEOUT,
   DEFAULT_PROTOCOL_VERSION,
   DEFAULT_REQUEST_TIMEOUT,
+  DEFAULT_SECURE_FLUSH_BYTES,
   MAX_TIMER_DELAY,
+  SECURE_BATCH_KEEP_BYTES,
 } from './constants.js'
 import {
+  AuthenticationError,
   abortError,
   ConnectionClosedError,
   DuplicateRequestIdError,
@@ -41,6 +49,19 @@ import {
   VersionMismatchError,
 } from './errors.js'
 import { PendingTable, type PendingWait } from './pending-table.js'
+import type { ClientAuthPolicy } from './secure/capabilities.js'
+import type { SecureChannel } from './secure/channel.js'
+import { SECURE, SECURE_CODE } from './secure/constants.js'
+import { SecureProtocolError, TruncatedStreamError } from './secure/errors.js'
+import {
+  type ClientHandshake,
+  createClientHandshake,
+  createServerHandshake,
+  type ServerHandshake,
+} from './secure/handshake.js'
+import type { IdentityKeyPair, KeyPin } from './secure/keys.js'
+import type { TrustStore } from './secure/trust-store.js'
+import { AUTH, AUTH_CODE, AUTH_RESULT, AUTH_RESULT_CODE } from './system-types.js'
 
 /** Server: strict (default) = the completing frame must be a HELLO_ACK with a compatible version; lenient = any frame with the HELLO id (the reference). */
 export type HandshakeMode = 'strict' | 'lenient'
@@ -52,6 +73,8 @@ export type SessionCloseReason =
   | 'version-mismatch'
   | 'handshake-failed'
   | 'heartbeat-timeout'
+  /** The server's `authenticate` hook refused the client (both sides report it). */
+  | 'auth-refused'
 
 export interface SessionCloseInfo {
   reason: SessionCloseReason
@@ -65,6 +88,58 @@ export interface HeartbeatInit {
   interval: number
   /** ms to wait for each PONG before closing with 'heartbeat-timeout'; default `interval`. */
   timeout?: number
+}
+
+/** `'off'`: plain 1.6.3 (no capability entry). `'optional'`: encrypted when the peer announces it too, else plain. `'required'`: encrypted or refused (`EncryptionRequiredError`). */
+export type SessionEncryptionPolicy = 'off' | 'optional' | 'required'
+
+/**
+ * End-to-end encryption of one session (see `src/secure/README.md` for the wire format). Negotiated in the
+ * HELLO / HELLO_ACK capability block: a reference peer never announces it, so the session stays plain 1.6.3
+ * unless `policy` is `'required'`.
+ */
+export interface SessionEncryptionInit {
+  policy: SessionEncryptionPolicy
+  /**
+   * Server: its long-term Ed25519 identity (required when the policy is not 'off'). Client: its own identity,
+   * presented when the server asks for client authentication.
+   */
+  identity?: IdentityKeyPair
+  /** Server: whether clients must prove an identity key (default 'none'). */
+  clientAuth?: ClientAuthPolicy
+  /** Server: client keys accepted under `clientAuth`. */
+  trustedClients?: Iterable<KeyPin>
+  /** Server: called for a client key not in `trustedClients`; true accepts it. */
+  verifyClient?(publicKey: Uint8Array, fingerprint: string): boolean
+  /** Client: pinned server key(s) (raw 32 bytes, `SHA256:…` fingerprint or PEM). */
+  serverKey?: KeyPin | readonly KeyPin[]
+  /** Client: trust-on-first-use store (needs `host`). */
+  trustStore?: TrustStore
+  /** Client: the trust store's name for this server, e.g. 'chat.example.com:7000'. */
+  host?: string
+  /** Client, TOFU: called for a host the store does not know; true trusts and records the key. Default: trust. */
+  onNewServerKey?(host: string, fingerprint: string): boolean
+  /** Client: accept any server key (passive eavesdroppers only). Must be explicit. */
+  allowUnverified?: boolean
+  /** Records per direction before the connection must close; default 2^48. */
+  maxRecords?: number
+  /** Batch flush threshold in bytes; default DEFAULT_SECURE_FLUSH_BYTES (64 KiB). */
+  flushBytes?: number
+}
+
+/** What a server's `authenticate` hook sees: the client's handshake. */
+export interface AuthenticateInfo {
+  remoteAddress: string
+  remotePort: number
+  /** The client's HELLO_ACK capabilities (empty for a reference client). */
+  capabilities: Capabilities
+  /** The token the client supplied (`SessionInit.token`), or undefined (none, or a client that sends none). */
+  token: Uint8Array | undefined
+  /** True when the session is encrypted (the token then travelled encrypted). */
+  encrypted: boolean
+  /** The client's authenticated Ed25519 key (mutual authentication), else undefined. */
+  peerIdentity: Uint8Array | undefined
+  peerVersion: string | undefined
 }
 
 export interface SessionInit {
@@ -86,6 +161,23 @@ export interface SessionInit {
   maxEarlyFrames?: number
   /** Payload bytes held before the handshake; default DEFAULT_MAX_EARLY_BYTES (1 MiB). */
   maxEarlyBytes?: number
+  /**
+   * End-to-end encryption (default off). Bad settings (no server identity, no client verification mode)
+   * fail the session at once with `SecureConfigError`.
+   */
+  encryption?: SessionEncryptionInit
+  /**
+   * Server: decides whether a client may proceed, after the (secure) handshake and before `onReady`. A
+   * refused (false, a throw or a rejection) client gets `AuthenticationError` and never reaches `onReady` /
+   * `onMessage`; the session closes with reason 'auth-refused'. Covered by `handshakeTimeout`.
+   */
+  authenticate?(info: AuthenticateInfo, session: Session): boolean | Promise<boolean>
+  /** Client: sent to a server that runs `authenticate` (encrypted when the session is). */
+  token?: string | Uint8Array
+  /** Largest frame the transport accepts (its `maxMessageSize`); used by encrypted sends to refuse an oversized frame up front. Default 10 MiB. */
+  maxMessageSize?: number
+  /** Encrypted sessions: drop inner frames whose code is not in `registry` (what the transport does for plain frames when given a registry). Default false. */
+  dropUnknownTypes?: boolean
   logger?: LoggerLike
   /** Handshake complete; called before any application message is delivered. */
   onReady?(session: Session): void
@@ -134,6 +226,17 @@ export interface WaitOptions {
 const EMPTY = new Uint8Array(0)
 const HEADER = 22
 
+/** Secure phase: none (plain), waiting for the peer's Finished, channel up. */
+const SEC_NONE = 0
+const SEC_AWAIT = 1
+const SEC_UP = 2
+/** Authentication phase. */
+const AUTH_NONE = 0
+const AUTH_WAIT_TOKEN = 1 // server: waiting for the client's AUTH
+const AUTH_DECIDING = 2 // server: the hook is running
+const AUTH_WAIT_VERDICT = 3 // client: waiting for AUTH_RESULT
+const RECORD_EXTRA = 1 + 16 // record type + tag
+
 function copyFrame(f: Frame): Frame {
   return { code: f.code, requestId: f.requestId, timestamp: f.timestamp, payload: new Uint8Array(f.payload) }
 }
@@ -173,6 +276,22 @@ export class Session {
   #peerCaps: Capabilities = new Map()
   #shared: ReadonlySet<string> = new Set()
   #closePromise: Promise<void> | undefined
+  // encryption (all unused when it is off)
+  #serverHs: ServerHandshake | undefined
+  #clientHs: ClientHandshake | undefined
+  #channel: SecureChannel | undefined
+  #sec = SEC_NONE
+  #inner: FrameDecoder | undefined
+  #out: Buffer | undefined
+  #outLen = 0
+  #flushQueued = false
+  #sendState: SendResult = 'ok'
+  readonly #flushBytes: number
+  readonly #maxMessageSize: number
+  // authentication
+  #auth = AUTH_NONE
+  #ackReceived = false
+  #peerAuth = false
 
   constructor(init: SessionInit) {
     this.#init = init
@@ -185,6 +304,8 @@ export class Session {
     this.#maxEarlyFrames = init.maxEarlyFrames ?? DEFAULT_MAX_EARLY_FRAMES
     this.#maxEarlyBytes = init.maxEarlyBytes ?? DEFAULT_MAX_EARLY_BYTES
     this.#log = init.logger ?? noopLogger
+    this.#flushBytes = Math.max(1024, init.encryption?.flushBytes ?? DEFAULT_SECURE_FLUSH_BYTES)
+    this.#maxMessageSize = init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
     this.stats = {
       messagesIn: 0,
       messagesOut: 0,
@@ -218,7 +339,10 @@ export class Session {
     this.connection.setHandler({
       frame: (f) => this.#onFrame(f),
       decodeError: (e) => this.#onDecodeError(e),
-      drain: () => this.#init.onDrain?.(this),
+      drain: () => {
+        this.#sendState = 'ok'
+        this.#init.onDrain?.(this)
+      },
       close: (info) => this.#onClose(info),
     })
 
@@ -226,11 +350,66 @@ export class Session {
       this.#finish('local', new ConnectionClosedError('connection was already closed'))
       return
     }
+    const enc = init.encryption
+    const usesAuth = (this.role === 'server' && init.authenticate !== undefined) || this.role === 'client'
+    try {
+      if (enc !== undefined && enc.policy !== 'off') {
+        registerQuietly(this.registry, SECURE)
+        if (this.role === 'server') {
+          this.#serverHs = createServerHandshake({
+            identity: enc.identity as IdentityKeyPair,
+            policy: enc.policy,
+            ...(enc.clientAuth === undefined ? {} : { clientAuth: enc.clientAuth }),
+            ...(enc.trustedClients === undefined ? {} : { trustedClients: enc.trustedClients }),
+            ...(enc.verifyClient === undefined ? {} : { verifyClient: enc.verifyClient }),
+            ...(enc.maxRecords === undefined ? {} : { maxRecords: enc.maxRecords }),
+          })
+        } else {
+          this.#clientHs = createClientHandshake({ ...enc, policy: enc.policy })
+        }
+      }
+      if (usesAuth) {
+        registerQuietly(this.registry, AUTH)
+        registerQuietly(this.registry, AUTH_RESULT)
+      }
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)), 'handshake-failed')
+      return
+    }
     if (this.role === 'server') {
       // A random id per connection: scoped to it, and not guessable from another connection's HELLO.
       this.#helloId = randomInt(0, 0x1_0000_0000)
-      this.sendFrame(HELLO.code, this.#helloId, encodeHelloPayload(this.protocolVersion, this.#caps))
+      const caps = init.authenticate === undefined ? this.#caps : withAuthCap(this.#caps)
+      let hello: Uint8Array
+      try {
+        hello =
+          this.#serverHs === undefined
+            ? encodeHelloPayload(this.protocolVersion, caps)
+            : this.#serverHs.hello(this.protocolVersion, caps)
+      } catch (error) {
+        this.#fail(error as Error, 'handshake-failed')
+        return
+      }
+      this.sendFrame(HELLO.code, this.#helloId, hello)
     }
+  }
+
+  /** True once the secure channel is up: every frame travels sealed. */
+  get encrypted(): boolean {
+    return this.#channel !== undefined
+  }
+
+  /**
+   * The peer's authenticated Ed25519 identity key (raw 32 bytes) on an encrypted session: the server's key on
+   * a client; the client's key on a server that asked for client authentication. Else undefined.
+   */
+  get peerIdentity(): Uint8Array | undefined {
+    return this.#channel?.peerIdentity
+  }
+
+  /** SHA-256 of the handshake transcript on an encrypted session (a channel-binding value, equal on both sides). */
+  get channelBinding(): Uint8Array | undefined {
+    return this.#channel?.transcriptHash
   }
 
   get handshakeDone(): boolean {
@@ -273,7 +452,14 @@ export class Session {
     return r === 'ok' || r === 'backpressure'
   }
 
+  /**
+   * Sends one frame. On an encrypted session the frame joins the current batch, sealed and written at the end
+   * of the tick (or once the batch reaches `flushBytes`); the result is then 'ok' / 'backpressure' as of the
+   * last write, 'closed' once closing. Throws `FrameTooLargeError` up front when the sealed frame would exceed
+   * `maxMessageSize`.
+   */
   sendFrame(code: number, requestId: number, payload: Uint8Array): SendResult {
+    if (this.#channel !== undefined) return this.#sendSealed(code, requestId, payload)
     const r = this.connection.send(code, requestId, payload)
     if (r === 'ok' || r === 'backpressure') {
       this.stats.messagesOut++
@@ -375,6 +561,7 @@ export class Session {
   /** Graceful close: flushes what was queued, then closes. Pending waits reject with ConnectionClosedError. */
   close(): Promise<void> {
     if (this.#closePromise === undefined) {
+      this.sendCloseNotify()
       this.#closePromise = this.connection.closed ? Promise.resolve() : this.connection.close()
       this.#closePromise.then(
         () => this.#finish('local'),
@@ -382,6 +569,24 @@ export class Session {
       )
     }
     return this.#closePromise.then(() => {})
+  }
+
+  /**
+   * Encrypted sessions: writes what is batched, then the close-notify record (so the peer can tell a clean end
+   * from a truncation); nothing can be sent afterwards. Called by `close()`; call it before closing the
+   * connection some other way (e.g. a server transport shutting down). False when there is nothing to do.
+   */
+  sendCloseNotify(): boolean {
+    const ch = this.#channel
+    if (ch === undefined || ch.closeSent || this.connection.closed) return false
+    this.#flush()
+    if (this.#closed || ch.closeSent) return false
+    try {
+      this.connection.send(SECURE_CODE, 0, ch.sealClose(), 0)
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** Abrupt close: drops what was queued. */
@@ -394,6 +599,16 @@ export class Session {
 
   #onFrame(f: Frame): void {
     if (this.#closed) return
+    if (this.#sec !== SEC_NONE) {
+      this.#onSecureFrame(f)
+      return
+    }
+    this.#handle(f)
+  }
+
+  /** One frame in the clear (plain session) or one inner frame out of a record. */
+  #handle(f: Frame): void {
+    if (this.#closed) return
     this.stats.messagesIn++
     this.stats.bytesIn += HEADER + f.payload.length
     const code = f.code
@@ -404,12 +619,15 @@ export class Session {
     }
     // 2. Handshake.
     if (!this.#handshakeDone) {
-      if (this.role === 'client') {
+      if (this.#auth !== AUTH_NONE) {
+        if (this.#authFrame(f)) return
+      } else if (this.role === 'client') {
         if (code === HELLO.code) {
           this.#clientHello(f)
           return
         }
-      } else if (f.requestId === this.#helloId) {
+      } else if (f.requestId === this.#helloId && !this.#ackReceived) {
+        this.#ackReceived = true
         this.#serverComplete(f)
         return
       } else if (code === HELLO_ACK.code) {
@@ -487,10 +705,126 @@ export class Session {
     }
     this.#peerVersion = hello.version
     this.#setPeerCaps(hello.capabilities)
-    // Capabilities only to a server that announced some: a reference server gets the reference's exact bytes.
-    const caps = hello.capabilities !== null ? this.#caps : undefined
-    this.sendFrame(HELLO_ACK.code, f.requestId, encodeHelloPayload(this.protocolVersion, caps))
-    this.#complete()
+    this.#helloId = f.requestId
+    this.#peerAuth = hello.capabilities?.has(CAP_AUTH) === true
+    const mine = this.#peerAuth ? withAuthCap(this.#caps) : this.#caps
+    let ack: Uint8Array
+    let secure = false
+    if (this.#clientHs !== undefined) {
+      try {
+        const r = this.#clientHs.receiveHello(f.payload, this.protocolVersion, mine)
+        ack = r.ack
+        secure = r.status === 'awaiting-finished'
+      } catch (error) {
+        this.#fail(error as Error, 'handshake-failed')
+        return
+      }
+    } else {
+      // Capabilities only to a server that announced some: a reference server gets the reference's exact bytes.
+      ack = encodeHelloPayload(this.protocolVersion, hello.capabilities !== null ? mine : undefined)
+    }
+    this.sendFrame(HELLO_ACK.code, f.requestId, ack)
+    if (secure) {
+      this.#sec = SEC_AWAIT // the server's Finished comes next
+      return
+    }
+    this.#clientProceed()
+  }
+
+  /** Client, once the HELLO_ACK is out and the channel (if any) is up: send the token or complete. */
+  #clientProceed(): void {
+    if (!this.#peerAuth) {
+      this.#complete()
+      return
+    }
+    const t = this.#init.token
+    const token = t === undefined ? EMPTY : typeof t === 'string' ? Buffer.from(t, 'utf8') : t
+    this.#auth = AUTH_WAIT_VERDICT
+    this.sendFrame(AUTH_CODE, this.#helloId, token)
+  }
+
+  /** Server, once the HELLO_ACK is in and the channel (if any) is up: authenticate or complete. */
+  #serverProceed(): void {
+    if (this.#init.authenticate === undefined) {
+      this.#complete()
+      return
+    }
+    if (this.#peerAuth) {
+      this.#auth = AUTH_WAIT_TOKEN // the client's AUTH comes next
+      return
+    }
+    this.#decide(undefined)
+  }
+
+  /** An AUTH / AUTH_RESULT during the authentication phase; false for any other frame (held as early). */
+  #authFrame(f: Frame): boolean {
+    if (f.requestId !== this.#helloId) return false
+    if (this.#auth === AUTH_WAIT_TOKEN && f.code === AUTH_CODE) {
+      this.#decide(new Uint8Array(f.payload))
+      return true
+    }
+    if (this.#auth === AUTH_WAIT_VERDICT && f.code === AUTH_RESULT_CODE) {
+      if (f.payload.length >= 1 && f.payload[0] === 1) {
+        this.#auth = AUTH_NONE
+        this.#complete()
+      } else {
+        const why = f.payload.length > 1 ? Buffer.from(f.payload.subarray(1)).toString('utf8') : ''
+        this.#fail(
+          new AuthenticationError(`the server refused the authentication${why === '' ? '' : `: ${why}`}`),
+          'auth-refused',
+        )
+      }
+      return true
+    }
+    return false
+  }
+
+  #decide(token: Uint8Array | undefined): void {
+    this.#auth = AUTH_DECIDING
+    const info: AuthenticateInfo = {
+      remoteAddress: this.connection.remoteAddress,
+      remotePort: this.connection.remotePort,
+      capabilities: this.#peerCaps,
+      token,
+      encrypted: this.#channel !== undefined,
+      peerIdentity: this.#channel?.peerIdentity,
+      peerVersion: this.#peerVersion,
+    }
+    let verdict: boolean | Promise<boolean>
+    try {
+      verdict = this.#init.authenticate!(info, this)
+    } catch (error) {
+      this.#report(error instanceof Error ? error : new Error(String(error)), 'authenticate threw')
+      verdict = false
+    }
+    if (typeof verdict === 'boolean') {
+      this.#verdict(verdict)
+      return
+    }
+    Promise.resolve(verdict).then(
+      (ok) => this.#verdict(ok === true),
+      (error: unknown) => {
+        this.#report(error instanceof Error ? error : new Error(String(error)), 'authenticate rejected')
+        this.#verdict(false)
+      },
+    )
+  }
+
+  #verdict(ok: boolean): void {
+    if (this.#closed) return
+    this.#auth = AUTH_NONE
+    if (ok) {
+      if (this.#peerAuth) this.sendFrame(AUTH_RESULT_CODE, this.#helloId, Uint8Array.of(1))
+      this.#complete()
+      return
+    }
+    const error = new AuthenticationError('refused by the server (authenticate returned false)')
+    this.#log.warning(() => `closing: ${error.message}`, { conn: this.connection.id })
+    if (this.#peerAuth) this.sendFrame(AUTH_RESULT_CODE, this.#helloId, Uint8Array.of(0))
+    // Graceful: the verdict is written before the end.
+    this.sendCloseNotify()
+    this.connection.close().catch(() => {})
+    this.#finish('auth-refused', error)
   }
 
   #serverComplete(f: Frame): void {
@@ -503,7 +837,7 @@ export class Session {
         return
       }
       // Lenient (the reference): any frame with the id completes the handshake and is consumed.
-      this.#complete()
+      this.#serverAck(undefined)
       return
     }
     let hello: ReturnType<typeof decodeHelloPayload> | undefined
@@ -522,8 +856,168 @@ export class Session {
       }
       this.#peerVersion = hello.version
       this.#setPeerCaps(hello.capabilities)
+      this.#peerAuth = hello.capabilities?.has(CAP_AUTH) === true
     }
-    this.#complete()
+    this.#serverAck(hello === undefined ? undefined : f.payload)
+  }
+
+  /** Server: the HELLO_ACK (or a lenient completion) is in; negotiate encryption, then proceed. */
+  #serverAck(ackPayload: Uint8Array | undefined): void {
+    const hs = this.#serverHs
+    if (hs !== undefined) {
+      let r: ReturnType<ServerHandshake['receiveAck']>
+      try {
+        r = hs.receiveAck(ackPayload)
+      } catch (error) {
+        this.#fail(error as Error, 'handshake-failed')
+        return
+      }
+      if (r.status !== 'plain') {
+        this.connection.send(SECURE_CODE, 0, r.finished, 0)
+        if (r.status === 'awaiting-client-finished') {
+          this.#sec = SEC_AWAIT
+          return
+        }
+        this.#startChannel(r.channel)
+      }
+    }
+    this.#serverProceed()
+  }
+
+  // --- encryption ------------------------------------------------------------------------------------------
+
+  #startChannel(channel: SecureChannel): void {
+    this.#channel = channel
+    this.#sec = SEC_UP
+    this.#inner = new FrameDecoder({
+      onFrame: (f) => this.#handle(f),
+      onError: (e) => this.#onInnerDecodeError(e),
+      maxMessageSize: Number.POSITIVE_INFINITY,
+      ...(this.#init.dropUnknownTypes === true ? { registry: this.registry } : {}),
+    })
+    this.#log.debug(() => `secure channel up (${this.role})`)
+  }
+
+  /** An outer frame once encryption was negotiated: only SECURE frames are acceptable. */
+  #onSecureFrame(f: Frame): void {
+    const up = this.#sec === SEC_UP
+    const reason: SessionCloseReason = this.#handshakeDone ? 'protocol-error' : 'handshake-failed'
+    if (f.code !== SECURE_CODE) {
+      if (!up && this.role === 'client') {
+        // Sent in the clear before the server's Finished: nothing may be trusted, nothing is answered.
+        this.stats.droppedFrames.handshake++
+        return
+      }
+      this.#fail(
+        new SecureProtocolError(`a plaintext frame (code ${f.code}) on an encrypted connection`),
+        reason,
+      )
+      return
+    }
+    if (f.requestId !== 0 || f.timestamp !== 0) {
+      this.#fail(new SecureProtocolError('a SECURE frame with a non-zero outer id or timestamp'), reason)
+      return
+    }
+    try {
+      if (!up) {
+        if (this.#clientHs !== undefined) {
+          const { channel, finished } = this.#clientHs.receiveFinished(f.payload)
+          if (finished !== undefined) this.connection.send(SECURE_CODE, 0, finished, 0)
+          this.#startChannel(channel)
+          this.#clientProceed()
+        } else {
+          this.#startChannel(this.#serverHs!.receiveClientFinished(f.payload))
+          this.#serverProceed()
+        }
+        return
+      }
+      const plaintext = this.#channel!.openRecord(f.payload)
+      if (plaintext === null) return // the peer's close-notify: its end follows
+      // Checked before anything in it is delivered: a record is all whole frames or nothing.
+      let o = 0
+      while (o + HEADER <= plaintext.length) o += HEADER + plaintext.readUInt32BE(o + 2)
+      if (o !== plaintext.length)
+        throw new SecureProtocolError('a record that does not end on a frame boundary')
+      this.#inner!.push(plaintext)
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)), reason)
+    }
+  }
+
+  #onInnerDecodeError(e: CodecError): void {
+    if (e.name === 'UnknownMessageTypeError') {
+      this.stats.droppedFrames.unknownType++
+      this.#report(e)
+      return
+    }
+    // A bad inner CRC or framing inside an authentic record: the peer is broken.
+    this.#fail(new SecureProtocolError(`inner frame: ${e.message}`, { cause: e }), 'protocol-error')
+  }
+
+  #sendSealed(code: number, requestId: number, payload: Uint8Array): SendResult {
+    if (this.#closed || this.connection.closed || this.#channel!.closeSent) return 'closed'
+    const n = HEADER + payload.length
+    if (n + RECORD_EXTRA + HEADER > this.#maxMessageSize) {
+      throw new FrameTooLargeError(code, n + RECORD_EXTRA + HEADER, this.#maxMessageSize)
+    }
+    const timestamp = Date.now()
+    if (n >= this.#flushBytes) {
+      // A large frame: its own record, no copy into the batch.
+      this.#flush()
+      if (this.#closed) return 'closed'
+      const one = Buffer.allocUnsafe(n)
+      writeFrame(one, 0, code, requestId, payload, timestamp)
+      this.#write(one)
+    } else {
+      if (this.#outLen + n > this.#flushBytes) this.#flush()
+      if (this.#closed) return 'closed'
+      let out = this.#out
+      if (out === undefined || out.length < this.#outLen + n) {
+        const grown = Buffer.allocUnsafe(Math.min(this.#flushBytes, Math.max(1024, 2 * (this.#outLen + n))))
+        if (out !== undefined && this.#outLen > 0) out.copy(grown, 0, 0, this.#outLen)
+        this.#out = out = grown
+      }
+      this.#outLen = writeFrame(out, this.#outLen, code, requestId, payload, timestamp)
+      if (!this.#flushQueued) {
+        this.#flushQueued = true
+        queueMicrotask(this.#endOfTick)
+      }
+    }
+    this.stats.messagesOut++
+    this.stats.bytesOut += n
+    return this.#closed ? 'closed' : this.#sendState
+  }
+
+  readonly #endOfTick = (): void => {
+    this.#flushQueued = false
+    this.#flush()
+    // Idle connections do not keep a burst-sized buffer.
+    if (this.#out !== undefined && this.#out.length > SECURE_BATCH_KEEP_BYTES) this.#out = undefined
+  }
+
+  /** Seals and writes the batch, if any. */
+  #flush(): void {
+    if (this.#outLen === 0 || this.#closed) return
+    const len = this.#outLen
+    this.#outLen = 0
+    this.#write(this.#out!.subarray(0, len))
+  }
+
+  #write(frames: Uint8Array): void {
+    const ch = this.#channel!
+    if (ch.closeSent) return
+    let r: SendResult
+    try {
+      r = this.connection.send(SECURE_CODE, 0, ch.sealFrames(frames), 0)
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)), 'protocol-error')
+      return
+    }
+    if (r === 'backpressure') this.#sendState = 'backpressure'
+    else if (r === 'overflow') {
+      // A record the connection refused leaves a gap in the sequence: the stream cannot go on.
+      this.#fail(new SendRejectedError(r), 'overflow')
+    }
   }
 
   #setPeerCaps(caps: Capabilities | null): void {
@@ -579,6 +1073,11 @@ export class Session {
   }
 
   #onDecodeError(e: CodecError): void {
+    if (this.#sec !== SEC_NONE) {
+      // Once encrypted, a frame lost on the way (bad CRC, altered code) is tampering: nothing after it is whole.
+      this.#fail(new SecureProtocolError(`outer frame: ${e.message}`, { cause: e }), 'protocol-error')
+      return
+    }
     const d = this.stats.droppedFrames
     if (e.name === 'ChecksumMismatchError') d.checksum++
     else if (e.name === 'UnknownMessageTypeError') d.unknownType++
@@ -608,6 +1107,11 @@ export class Session {
   }
 
   #onClose(info: CloseInfo): void {
+    const ch = this.#channel
+    if (info.reason === 'remote-end' && info.error === undefined && ch !== undefined && !ch.peerClosed) {
+      this.#finish(info.reason, new TruncatedStreamError(ch.receiveSequence))
+      return
+    }
     this.#finish(info.reason, info.error)
   }
 
@@ -619,6 +1123,9 @@ export class Session {
     this.#handshakeTimer = undefined
     this.#heartbeatTimer = undefined
     this.#early = undefined
+    this.#outLen = 0
+    this.#out = undefined
+    this.#channel?.dispose()
     this.#pending.failAll(
       () =>
         new ConnectionClosedError(`connection closed (${reason}) while waiting for a reply`, {
@@ -644,4 +1151,18 @@ export class Session {
   get timerArmed(): boolean {
     return this.#pending.timerArmed
   }
+}
+
+function registerQuietly(registry: MessageTypeRegistry, type: import('@veltix/codec').MessageType): void {
+  try {
+    registry.register(type)
+  } catch {
+    // another type holds the code: frames with it are still delivered to the session by the transport
+  }
+}
+
+function withAuthCap(caps: Capabilities | undefined): Capabilities {
+  const out = new Map(caps ?? [])
+  out.set(CAP_AUTH, Uint8Array.of(1))
+  return out
 }

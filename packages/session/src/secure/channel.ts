@@ -1,13 +1,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
-import {
-  type Frame,
-  InvalidMessageTypeError,
-  InvalidRequestIdError,
-  InvalidTimestampError,
-} from '@veltix/codec'
+import { CodecError, decodeFrame, type Frame, HEADER_SIZE, writeFrame } from '@veltix/codec'
 import {
   DIAGNOSTIC_WINDOW,
-  INNER_HEADER_SIZE,
   NONCE_SIZE,
   RECORD_CLOSE,
   RECORD_DATA,
@@ -147,9 +141,9 @@ export interface SecureChannelInfo {
 }
 
 /**
- * The encrypted channel a completed handshake produces. `seal` turns one inner frame into the payload of an
- * outer SECURE frame (code 30, request id 0, timestamp 0); `open` turns such a payload back into the inner
- * frame. Each direction has its own key and counter; records must be opened in the order they were sealed,
+ * The encrypted channel a completed handshake produces. `sealFrames` turns a batch of whole inner frames
+ * into the payload of one outer SECURE frame (code 30, request id 0, timestamp 0); `openRecord` turns such a
+ * payload back into those frames' bytes (`seal` / `open`: the same for one frame). Each direction has its own key and counter; records must be opened in the order they were sealed,
  * each exactly once. Every error it throws is fatal for the connection.
  */
 export class SecureChannel {
@@ -158,7 +152,6 @@ export class SecureChannel {
   readonly peerIdentity: Uint8Array | undefined
   readonly #send: RecordCipher
   readonly #receive: RecordCipher
-  readonly #head = Buffer.allocUnsafe(INNER_HEADER_SIZE)
   #sentClose = false
   #peerClosed = false
   #disposed = false
@@ -198,26 +191,26 @@ export class SecureChannel {
   }
 
   /**
-   * Seals one inner frame. Returns the outer SECURE payload (`SECURE_OVERHEAD` bytes longer than `payload`).
-   * Throws the codec's InvalidMessageTypeError / InvalidRequestIdError / InvalidTimestampError for bad fields,
-   * `SequenceExhaustedError` at the record limit, `ChannelClosedError` after `sealClose`.
+   * Seals one inner frame as a record of its own (a convenience over `sealFrames`). Returns the outer SECURE
+   * payload (`SECURE_OVERHEAD` bytes longer than `payload`). Throws the codec's InvalidMessageTypeError /
+   * InvalidRequestIdError / InvalidTimestampError for bad fields (nothing consumed), `SequenceExhaustedError`
+   * at the record limit, `ChannelClosedError` after `sealClose`.
    */
   seal(code: number, requestId: number, timestamp: number, payload: Uint8Array): Uint8Array {
     if (this.#sentClose || this.#disposed) throw new ChannelClosedError('send')
-    if (!Number.isInteger(code) || code < 0 || code > 0xffff) {
-      throw new InvalidMessageTypeError(
-        `invalid message type code ${code}: must be an integer from 0 to 65535`,
-      )
-    }
-    if (requestId >>> 0 !== requestId)
-      throw new InvalidRequestIdError(`${requestId} is not an unsigned 32-bit integer`)
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new InvalidTimestampError(timestamp)
-    const h = this.#head
-    h.writeUInt16BE(code, 0)
-    h.writeUInt32BE(requestId, 2)
-    h.writeUInt32BE(Math.floor(timestamp / TWO_32), 6)
-    h.writeUInt32BE(timestamp >>> 0, 10)
-    return this.#send.seal(RECORD_DATA, h, payload)
+    const frame = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
+    writeFrame(frame, 0, code, requestId, payload, timestamp)
+    return this.#send.seal(RECORD_DATA, undefined, frame)
+  }
+
+  /**
+   * Seals `frames` — one or more whole frames in the codec's wire format (`writeFrame`), back to back — as
+   * one data record, and returns the outer SECURE payload (`frames.length + 17` bytes). The bytes are copied:
+   * the caller may reuse its buffer at once. The receiver's `openRecord` returns exactly these bytes.
+   */
+  sealFrames(frames: Uint8Array): Uint8Array {
+    if (this.#sentClose || this.#disposed) throw new ChannelClosedError('send')
+    return this.#send.seal(RECORD_DATA, undefined, frames)
   }
 
   /**
@@ -232,30 +225,23 @@ export class SecureChannel {
   }
 
   /**
-   * Opens the payload of the next SECURE frame. Returns the inner frame (its payload a fresh buffer the caller
-   * owns), or null for the peer's close-notify. Throws `DecryptError` (tampered, truncated, forged),
-   * `ReplayError` (a record seen before), `ReorderError` (a later record: one was dropped or reordered),
-   * `SecureProtocolError` (an authentic but misplaced record), `SequenceExhaustedError`, `ChannelClosedError`.
+   * Opens the payload of the next SECURE frame and returns the data record's plaintext (one or more whole
+   * inner frames, a fresh buffer the caller owns), or null for the peer's close-notify. Throws `DecryptError`
+   * (tampered, truncated, forged), `ReplayError` (a record seen before), `ReorderError` (a later record: one
+   * was dropped or reordered), `SecureProtocolError` (an authentic but misplaced record), `SequenceExhaustedError`,
+   * `ChannelClosedError`.
    */
-  open(outerPayload: Uint8Array): Frame | null {
+  openRecord(outerPayload: Uint8Array): Buffer | null {
     if (this.#peerClosed || this.#disposed) throw new ChannelClosedError('receive')
     const seq = this.#receive.seq
     const { type, plaintext } = this.#receive.open(outerPayload)
     if (type === RECORD_DATA) {
-      if (plaintext.length < INNER_HEADER_SIZE) {
+      if (plaintext.length < HEADER_SIZE) {
         throw new SecureProtocolError(
-          `record ${seq}: inner frame of ${plaintext.length} bytes, under its header`,
+          `record ${seq}: ${plaintext.length} bytes of data, under one frame header`,
         )
       }
-      const timestamp = plaintext.readUInt32BE(6) * TWO_32 + plaintext.readUInt32BE(10)
-      if (!Number.isSafeInteger(timestamp))
-        throw new SecureProtocolError(`record ${seq}: timestamp over 2^53`)
-      return {
-        code: plaintext.readUInt16BE(0),
-        requestId: plaintext.readUInt32BE(2),
-        timestamp,
-        payload: plaintext.subarray(INNER_HEADER_SIZE),
-      }
+      return plaintext
     }
     if (type === RECORD_CLOSE) {
       if (plaintext.length !== 0) throw new SecureProtocolError(`record ${seq}: close-notify with a body`)
@@ -264,6 +250,25 @@ export class SecureChannel {
     }
     if (type === RECORD_FINISHED) throw new SecureProtocolError(`record ${seq}: Finished after the handshake`)
     throw new SecureProtocolError(`record ${seq}: unknown record type ${type}`)
+  }
+
+  /**
+   * Opens a record that holds exactly one inner frame (as `seal` makes) and returns it (its payload a view of
+   * a fresh buffer), or null for the close-notify. Same errors as `openRecord`, plus `SecureProtocolError` when
+   * the plaintext is not exactly one valid frame.
+   */
+  open(outerPayload: Uint8Array): Frame | null {
+    const seq = this.#receive.seq
+    const pt = this.openRecord(outerPayload)
+    if (pt === null) return null
+    try {
+      return decodeFrame(pt, { maxMessageSize: Number.POSITIVE_INFINITY })
+    } catch (cause) {
+      if (!(cause instanceof CodecError)) throw cause
+      throw new SecureProtocolError(`record ${seq}: not exactly one inner frame (${cause.message})`, {
+        cause,
+      })
+    }
   }
 
   /** Overwrites both directions' keys; any later seal/open fails. Call when the connection closes. */

@@ -30,8 +30,8 @@ export const RECORD_DATA = 1
 export const RECORD_FINISHED = 2
 export const RECORD_CLOSE = 3
 
-/** Bytes of the inner frame header sealed in a data record: code u16, request id u32, timestamp u64. */
-export const INNER_HEADER_SIZE = 14
+/** Bytes of an inner frame's header inside a data record: the codec's 22-byte frame header. */
+export const INNER_HEADER_SIZE = 22
 export const TAG_SIZE = 16
 export const NONCE_SIZE = 12
 export const KEY_SIZE = 32
@@ -41,8 +41,9 @@ export const SIGNATURE_SIZE = 64
 export const PUBLIC_KEY_SIZE = 32
 
 /**
- * Extra bytes a protected frame costs over the plain frame: record type (1) + inner header (14) + tag (16).
- * The application payload limit shrinks by this much (the outer frame still obeys `maxMessageSize`).
+ * Extra bytes a frame sealed in a record of its own costs over the plain frame: record type (1) + inner frame
+ * header (22) + tag (16). The application payload limit shrinks by this much (the outer frame still obeys
+ * `maxMessageSize`). Frames batched into one record share the 17 bytes of type and tag.
  */
 export const SECURE_OVERHEAD = 1 + INNER_HEADER_SIZE + TAG_SIZE
 

@@ -116,8 +116,8 @@ export class SequenceExhaustedError extends SecureError {
 
 /** An authenticated record that is not allowed here (a Finished after the handshake, data after close). */
 export class SecureProtocolError extends SecureError {
-  constructor(message: string) {
-    super(message)
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
     this.name = 'SecureProtocolError'
   }
 }
@@ -131,5 +131,18 @@ export class ChannelClosedError extends SecureError {
         : 'secure channel: the peer sent close-notify, nothing more may follow',
     )
     this.name = 'ChannelClosedError'
+  }
+}
+
+/**
+ * The connection ended (the peer's FIN) without the peer's close-notify record: the stream may have been cut
+ * short by someone in between. Reported as the `error` of the session's close (reason 'remote-end').
+ */
+export class TruncatedStreamError extends SecureError {
+  constructor(readonly received: number) {
+    super(
+      `the encrypted stream ended after ${received} records without the peer's close-notify: possibly truncated`,
+    )
+    this.name = 'TruncatedStreamError'
   }
 }

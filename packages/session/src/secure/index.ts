@@ -51,6 +51,7 @@ export {
   SecureHandshakeError,
   SecureProtocolError,
   SequenceExhaustedError,
+  TruncatedStreamError,
   UntrustedKeyError,
 } from './errors.js'
 export {

@@ -103,8 +103,9 @@ describe('known answers', () => {
     const nonce = Buffer.from(k.clientToServerIv)
     nonce[11]! ^= 1
     const cipher = createCipheriv('chacha20-poly1305', k.clientToServerKey, nonce, { authTagLength: 16 })
-    cipher.setAAD(Buffer.of(RECORD_DATA), { plaintextLength: 16 })
-    const inner = hex('00c8' + '01020304' + '0000018bcfe56800' + '6869')
+    cipher.setAAD(Buffer.of(RECORD_DATA), { plaintextLength: 24 })
+    // the inner frame in the codec's layout: code, size, CRC-32 of 'hi', timestamp, request id, payload
+    const inner = hex('00c8' + '00000002' + 'd8932aac' + '0000018bcfe56800' + '01020304' + '6869')
     const ct = Buffer.concat([cipher.update(inner), cipher.final()])
     expect(rec).toEqual(Buffer.concat([Buffer.of(1), ct, cipher.getAuthTag()]))
   })
@@ -121,7 +122,7 @@ describe('record types', () => {
   it('an authentic unknown record type, a short inner frame or a close with a body are SecureProtocolErrors', () => {
     for (const [type, body] of [
       [9, new Uint8Array(20)],
-      [RECORD_DATA, new Uint8Array(13)],
+      [RECORD_DATA, new Uint8Array(21)],
       [RECORD_CLOSE, new Uint8Array(1)],
     ] as const) {
       const { s, c2s } = channelPair()
