@@ -1,37 +1,94 @@
 import { getHeapSnapshot } from 'node:v8'
 
-/** Self size and count of the heap's objects, per kind ("Session", "closure onFrame", "(array)", …). */
+/** Self size and count of the heap's objects, per kind ("Session", "(array) ← Session.#pending", …). */
 export type HeapBreakdown = Record<string, { bytes: number; count: number }>
 
 interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }
+  snapshot: {
+    meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] }
+  }
   nodes: number[]
+  edges: number[]
   strings: string[]
 }
 
+/** Kinds that say nothing by themselves: they are named after what holds them. */
+const GENERIC = new Set([
+  'Object',
+  'Array',
+  'Map',
+  'Set',
+  'system / Context',
+  '(array)',
+  '(hidden)',
+  '(object shape)',
+])
+const MAX_OWNER_DEPTH = 3
+
 /**
- * Takes a V8 heap snapshot of this process and adds up self sizes per constructor (objects), per function
- * name (closures), and per V8 type for the rest. Call after a GC; costs a snapshot (hundreds of ms).
+ * Takes a V8 heap snapshot of this process and adds up self sizes per kind: constructor name for objects,
+ * function name for closures, V8 type for the rest. Generic kinds (plain objects, arrays, maps, contexts)
+ * are named after their first retainer chain, up to a named object: "(array) ← Map ← PendingTable.#byId".
+ * Call after a GC; costs a snapshot (hundreds of ms).
  */
 export async function heapBreakdown(): Promise<HeapBreakdown> {
   const chunks: string[] = []
   for await (const chunk of getHeapSnapshot()) chunks.push(String(chunk))
   const s = JSON.parse(chunks.join('')) as Snapshot
-  const fields = s.snapshot.meta.node_fields
-  const types = s.snapshot.meta.node_types[0]
-  const width = fields.length
-  const iType = fields.indexOf('type')
-  const iName = fields.indexOf('name')
-  const iSize = fields.indexOf('self_size')
+  const { node_fields: nf, node_types: nt, edge_fields: ef, edge_types: et } = s.snapshot.meta
+  const W = nf.length
+  const E = ef.length
+  const iType = nf.indexOf('type')
+  const iName = nf.indexOf('name')
+  const iSize = nf.indexOf('self_size')
+  const iEdges = nf.indexOf('edge_count')
+  const eType = ef.indexOf('type')
+  const eName = ef.indexOf('name_or_index')
+  const eTo = ef.indexOf('to_node')
+  const nodeTypes = nt[0]
+  const edgeTypes = et[0]
+  const nodeCount = s.nodes.length / W
+
+  const kindOf = (n: number): string => {
+    const type = nodeTypes[s.nodes[n * W + iType]!]
+    const name = s.strings[s.nodes[n * W + iName]!] ?? ''
+    return type === 'object' ? name : type === 'closure' ? `closure ${name || '(anonymous)'}` : `(${type})`
+  }
+
+  // First strong retainer of each node, and the edge's name.
+  const parent = new Int32Array(nodeCount).fill(-1)
+  const parentEdge: (string | undefined)[] = new Array(nodeCount)
+  let e = 0
+  for (let n = 0; n < nodeCount; n++) {
+    const count = s.nodes[n * W + iEdges]!
+    for (let k = 0; k < count; k++, e += E) {
+      const type = edgeTypes[s.edges[e + eType]!]
+      if (type === 'weak' || type === 'shortcut') continue
+      const to = s.edges[e + eTo]! / W
+      if (parent[to] !== -1) continue
+      parent[to] = n
+      const raw = s.edges[e + eName]!
+      parentEdge[to] = type === 'element' || type === 'hidden' ? `[${raw}]` : (s.strings[raw] ?? '')
+    }
+  }
+
   const out: HeapBreakdown = {}
-  for (let i = 0; i < s.nodes.length; i += width) {
-    const type = types[s.nodes[i + iType]!]
-    const name = s.strings[s.nodes[i + iName]!] ?? ''
-    const key =
-      type === 'object' ? name : type === 'closure' ? `closure ${name || '(anonymous)'}` : `(${type})`
-    const e = (out[key] ??= { bytes: 0, count: 0 })
-    e.bytes += s.nodes[i + iSize]!
-    e.count++
+  for (let n = 0; n < nodeCount; n++) {
+    let key = kindOf(n)
+    if (GENERIC.has(key) || key.startsWith('closure ')) {
+      let cur = n
+      for (let depth = 0; depth < MAX_OWNER_DEPTH; depth++) {
+        const p = parent[cur]!
+        if (p < 0) break
+        const pk = kindOf(p)
+        key += depth === 0 ? ` ← ${pk}.${parentEdge[cur]}` : ` ← ${pk}`
+        if (!GENERIC.has(pk)) break
+        cur = p
+      }
+    }
+    const entry = (out[key] ??= { bytes: 0, count: 0 })
+    entry.bytes += s.nodes[n * W + iSize]!
+    entry.count++
   }
   return out
 }

@@ -47,7 +47,7 @@ export function renderSummary(results: BenchResults): string {
     out.push(renderTable(['targets (loop core)', 'value', 'target', ''], rows))
   }
   for (const b of results.breakdowns ?? []) {
-    const rows = b.rows.slice(0, 14).map((r) => [r.name, formatValue(r.bytes, 'bytes'), r.count.toFixed(2)])
+    const rows = b.rows.slice(0, 24).map((r) => [r.name, formatValue(r.bytes, 'bytes'), r.count.toFixed(2)])
     const total = b.rows.reduce((sum, r) => sum + r.bytes, 0)
     out.push(
       renderTable(
