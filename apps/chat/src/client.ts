@@ -11,17 +11,14 @@ const HELP =
 /** An interactive chat client on stdin/stdout. Resolves when the user quits (or stdin ends). */
 export async function runChatClient(host: string, port: number, nick: string, room: string): Promise<void> {
   const client = new Client({ serverAddr: host, port, retry: 10, retryDelay: 1000 })
-  const rl = readline.createInterface({
-    input: process.stdin,
-    output: process.stdout,
-    terminal: process.stdin.isTTY,
-  })
+  const interactive = process.stdin.isTTY === true
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: interactive })
   rl.on('SIGINT', () => rl.close()) // Ctrl+C quits cleanly, like /quit
   // Take the line iterator now: input that ends while we connect (stdin from /dev/null or a pipe) must still
   // end the loop below, and readline's iterator only sees a close that happens after it was created.
   const lines = rl[Symbol.asyncIterator]()
   let state = 'connecting'
-  const interactive = process.stdin.isTTY === true
+  let quitting = false
   const prompt = () => interactive && rl.prompt(true)
   const say = (line: string) => {
     process.stdout.write(`${interactive ? '\r\x1b[K' : ''}${line}\n`)
@@ -42,8 +39,9 @@ export async function runChatClient(host: string, port: number, nick: string, ro
     const res = await client.sendAndWait(req, { timeout: 3000 }).catch(() => null)
     return res?.data
   }
-  const show = (r: Reply | undefined) => {
+  const show = (r: Reply | undefined, onOk?: () => void) => {
     if (r === undefined && quitting) return // the answer was cut short by our own /quit
+    if (r?.ok) onOk?.()
     say(r === undefined ? paint(31, 'no answer from the server') : r.ok ? r.text : paint(31, r.text))
   }
 
@@ -61,40 +59,21 @@ export async function runChatClient(host: string, port: number, nick: string, ro
     show(await ask(JOIN.request({ room })))
     joined()
   })
-  let quitting = false
   client.setCallback(Events.ON_DISCONNECT, (s: DisconnectState) => {
     if (quitting) return
     state = s.permanent ? 'offline' : `reconnecting ${s.attempt}/${s.retryMax}`
-    say(
-      paint(
-        31,
-        s.permanent
-          ? `* lost the server (${s.reason}); not retrying — /quit to leave`
-          : `* lost the server (${s.reason}), reconnecting…`,
-      ),
-    )
+    const next = s.permanent ? '; not retrying — /quit to leave' : ', reconnecting…'
+    say(paint(31, `* lost the server (${s.reason})${next}`))
     setPrompt()
   })
 
   const commands: Record<string, (arg: string) => Promise<void> | void> = {
-    nick: async (arg) => {
-      const r = await ask(NICK.request({ nick: arg }))
-      if (r?.ok) nick = arg
-      show(r)
-    },
-    join: async (arg) => {
-      const r = await ask(JOIN.request({ room: arg }))
-      if (r?.ok) room = arg.replace(/^#/, '')
-      show(r)
-    },
+    nick: async (arg) => show(await ask(NICK.request({ nick: arg })), () => (nick = arg)),
+    join: async (arg) => show(await ask(JOIN.request({ room: arg })), () => (room = arg.replace(/^#/, ''))),
     leave: async () => show(await ask(LEAVE.request({}))),
     who: async () => {
       const who = await ask(WHO.request({}))
-      say(
-        who === undefined
-          ? paint(31, 'no answer from the server')
-          : `in #${who.room ?? '-'}: ${who.members.join(', ')}`,
-      )
+      show(who && { ok: true, text: `in #${who.room ?? '-'}: ${who.members.join(', ')}` })
     },
     msg: async (arg) => {
       const [to = '', ...words] = arg.split(' ')
@@ -113,8 +92,7 @@ export async function runChatClient(host: string, port: number, nick: string, ro
   else say(paint(31, `* cannot reach ${host}:${port}; retrying in the background`))
   prompt()
   for (let next = await lines.next(); next.done !== true; next = await lines.next()) {
-    const raw: string = next.value
-    const line = raw.trim()
+    const line = String(next.value).trim()
     if (line === '/quit') break
     if (line.length > MAX_LINE)
       say(paint(31, `line too long (${line.length} > ${MAX_LINE} characters), not sent`))
@@ -123,9 +101,8 @@ export async function runChatClient(host: string, port: number, nick: string, ro
       const run = commands[cmd]
       if (run === undefined) say(paint(31, `unknown command /${cmd} — ${HELP}`))
       else await run(rest.join(' ').trim())
-    } else if (line !== '') {
-      if (!client.getSender().send(SAY.request({ text: line })))
-        say(paint(31, 'not connected: message not sent'))
+    } else if (line !== '' && !client.getSender().send(SAY.request({ text: line }))) {
+      say(paint(31, 'not connected: message not sent'))
     }
     prompt()
   }

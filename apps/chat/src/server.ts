@@ -13,6 +13,8 @@ import {
   WHO,
 } from './protocol.js'
 
+type Replier = { reply(to: Response, r: Reply): Request }
+
 /** A chat server: nicknames and rooms are client tags; each room keeps its last messages. */
 export function createChatServer(host: string, port: number): Server {
   const server = new Server({ host, port })
@@ -21,12 +23,8 @@ export function createChatServer(host: string, port: number): Server {
   const nickOf = (c: ClientInfo) => c.getTag<string>('nick') ?? `guest-${c.addr[1]}`
   const roomOf = (c: ClientInfo) => c.getTag<string>('room')
   const inRoom = (room: string) => server.getAllClients().filter((c) => roomOf(c) === room)
-  const reply = (
-    type: { reply(to: Response, r: Reply): Request },
-    req: Response,
-    client: ClientInfo,
-    r: Reply,
-  ) => sender.send(type.reply(req, r), client.conn)
+  const reply = (type: Replier, req: Response, client: ClientInfo, r: Reply) =>
+    sender.send(type.reply(req, r), client)
   const tell = (clients: ClientInfo[], ev: Omit<ChatEvent, 'time'>, except?: ClientInfo) =>
     sender.broadcast(
       EVENT.request({ ...ev, time: Date.now() }),
