@@ -5,6 +5,8 @@ import { Tags } from './tags.js'
 /** What a `ClientInfo` reads from the server's bookkeeping (internal). */
 export interface ClientInfoSource {
   readonly handshakeDone: boolean
+  readonly encrypted?: boolean
+  readonly peerKey?: string | undefined
   stats(): ConnectionStats
 }
 
@@ -33,6 +35,16 @@ export class ClientInfo extends Tags {
   /** True once the HELLO / HELLO_ACK exchange completed (stays true after the connection closes). */
   get handshakeDone(): boolean {
     return this.#source.handshakeDone
+  }
+
+  /** True when the connection is end-to-end encrypted. */
+  get encrypted(): boolean {
+    return this.#source.encrypted === true
+  }
+
+  /** Fingerprint (`SHA256:…`) of the client's authenticated identity key (mutual authentication), else undefined. */
+  get clientKey(): string | undefined {
+    return this.#source.peerKey
   }
 
   /** True once the connection started closing. */

@@ -10,6 +10,7 @@ import { type DispatchQueue, Router } from '@veltix/router'
 import {
   DisconnectReason,
   type DisconnectState,
+  fingerprint,
   NotConnectedError,
   type OfflineQueueInit,
   Reconnector,
@@ -74,6 +75,7 @@ export class Client {
   #failedAttempts = 0
   #onConnect: (() => unknown) | undefined
   #onDisconnect: ((state: DisconnectState) => unknown) | undefined
+  #lastError: Error | undefined
 
   constructor(config: ClientInit | ClientConfig = {}) {
     this.config = config instanceof ClientConfig ? config : new ClientConfig(config)
@@ -108,6 +110,10 @@ export class Client {
         registry: this.registry,
         handshakeTimeout: c.handshakeTimeout,
         heartbeat: c.heartbeat,
+        maxMessageSize: c.maxMessageSize,
+        ...(c.encryption === 'off' ? {} : { encryption: c.handshakeInit() }),
+        ...(c.token === undefined ? {} : { token: c.token }),
+        ...(c.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
         logger: this.#logger,
       },
       retry: c.retry,
@@ -126,6 +132,26 @@ export class Client {
     return this.#rc.connected
   }
 
+  /**
+   * The error of the last failed attempt or lost connection (e.g. `ConnectError`, `AuthenticationError`,
+   * `UntrustedKeyError`, `EncryptionRequiredError`, `DecryptError`); cleared by each successful handshake.
+   * `connect()` resolves false on failure: this says why.
+   */
+  get lastError(): Error | undefined {
+    return this.#lastError
+  }
+
+  /** True when the live connection is end-to-end encrypted. */
+  get encrypted(): boolean {
+    return this.#rc.session?.encrypted ?? false
+  }
+
+  /** Fingerprint (`SHA256:…`) of the server's identity key on an encrypted connection, else undefined. */
+  get serverKey(): string | undefined {
+    const k = this.#rc.session?.peerIdentity
+    return k === undefined ? undefined : fingerprint(k)
+  }
+
   /** The live connection, or null. */
   get connection(): Connection | null {
     return this.#rc.session?.connection ?? null
@@ -142,6 +168,7 @@ export class Client {
       return true
     } catch (error) {
       if (options.signal?.aborted) throw error
+      this.#lastError = error instanceof Error ? error : new Error(String(error))
       // An expected outcome the caller handles: a warning, not an error.
       this.#logger.warning(`connect() failed: ${(error as Error).message}`)
       return false
@@ -290,11 +317,13 @@ export class Client {
   #connected(session: Session, reconnected: boolean): void {
     this.#fold()
     this.#current = session
+    this.#lastError = undefined
     if (reconnected) this.#reconnects++
     invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect)
   }
 
   #disconnected(state: DisconnectState): void {
+    if (state.error !== undefined) this.#lastError = state.error
     if (this.#current?.closed) this.#fold()
     else if (state.reason !== DisconnectReason.MANUAL) this.#failedAttempts++
     invoke(this.#logger, 'ON_DISCONNECT callback', this.#onDisconnect, state)
@@ -310,6 +339,17 @@ export class Client {
   }
 
   #broadcast(request: Request, to: Connection[]): number {
+    const session = this.#rc.session
+    if (session?.encrypted) {
+      // The one connection seals its own frames; any other connection given gets the plain frame.
+      const rest = to.filter((c) => c !== session.connection)
+      const own = rest.length < to.length && session.send(request) ? 1 : 0
+      return own + (rest.length === 0 ? 0 : this.#broadcastPlain(request, rest))
+    }
+    return this.#broadcastPlain(request, to)
+  }
+
+  #broadcastPlain(request: Request, to: Connection[]): number {
     const bytes = encodeFrame({ code: request.type.code, requestId: request.id, payload: request.payload })
     let accepted = 0
     for (const conn of to) {

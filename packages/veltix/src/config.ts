@@ -1,8 +1,19 @@
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, MAX_FRAME_SIZE_LIMIT } from '@veltix/codec'
 import type { LoggerLike } from '@veltix/logger'
+import {
+  type ClientAuthPolicy,
+  createClientHandshake,
+  FileTrustStore,
+  type IdentityKeyPair,
+  type KeyPin,
+  loadIdentity,
+  MemoryTrustStore,
+  type TrustStore,
+} from '@veltix/session'
 import { BufferSize, PerformanceMode, SocketCore } from '@veltix/transport'
 import {
   DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_ENCRYPTION,
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_HOST,
   DEFAULT_MAX_CONNECTION,
@@ -22,8 +33,55 @@ import { ConfigError } from './errors.js'
  */
 export type UnknownTypePolicy = 'deliver' | 'drop'
 
+/**
+ * End-to-end encryption policy (see the README's "Encryption" section). `'off'` (default): plain 1.6.3.
+ * `'optional'`: encrypted when the peer announces it too (a Veltix TS peer with encryption on), plain with a
+ * reference peer. `'required'`: encrypted or refused with a typed error (`EncryptionRequiredError`).
+ */
+export type EncryptionMode = 'off' | 'optional' | 'required'
+
+/** What the server's `authenticate` hook sees of a client's handshake. */
+export interface AuthInfo {
+  /** The client's `[ip, port]`. */
+  addr: readonly [string, number]
+  /** The capabilities of its HELLO_ACK (empty for a reference client). */
+  capabilities: ReadonlyMap<string, Uint8Array>
+  /** The client's `token` as UTF-8 text, or undefined when it sent none. */
+  token: string | undefined
+  /** The same token as bytes. */
+  tokenBytes: Uint8Array | undefined
+  /** True when the connection is encrypted (the token then travelled encrypted). */
+  encrypted: boolean
+  /** Fingerprint (`SHA256:…`) of the client's authenticated key (mutual authentication), else undefined. */
+  clientKey: string | undefined
+}
+
+/**
+ * Server limits. Every one is off by default (0 = no limit). Per address: concurrent connections and new
+ * connections per second (a connection over either is closed at once, before any handshake). Per connection:
+ * application messages and payload bytes per second (fixed one-second windows), with `onLimit` deciding what
+ * happens to a message over the limit.
+ */
+export interface LimitsInit {
+  /** Concurrent connections from one IP address (default 0 = unlimited). */
+  maxConnectionsPerAddress?: number
+  /** New connections per second from one IP address (default 0 = unlimited). */
+  maxNewConnectionsPerSecond?: number
+  /** Application messages per second on one connection (default 0 = unlimited). */
+  maxMessagesPerSecond?: number
+  /** Application payload bytes per second on one connection (default 0 = unlimited). */
+  maxBytesPerSecond?: number
+  /**
+   * Over a per-connection limit: `'drop'` (default) drops the message (counted in `stats().limits.droppedMessages`,
+   * logged at debug level); `'close'` closes the connection with a `RateLimitError` (ON_DISCONNECT gets it).
+   */
+  onLimit?: 'drop' | 'close'
+}
+
 /** Options both ends share. Every field is optional; times are milliseconds. */
 export interface CommonConfigInit {
+  /** End-to-end encryption; default `'off'`. See {@link EncryptionMode}. */
+  encryption?: EncryptionMode
   /** Largest frame, header included, in both directions (default 10 MiB, as the reference). */
   maxMessageSize?: number
   /** Socket read/write sizing preset (default `BufferSize.MEDIUM`). */
@@ -64,6 +122,26 @@ export interface ServerConfigInit extends CommonConfigInit {
    * `'lenient'`: any frame carrying the HELLO's id completes it, as the reference server does.
    */
   handshakeMode?: 'strict' | 'lenient'
+  /**
+   * The server's long-term Ed25519 identity (a key pair from `generateIdentity()` / `loadIdentity(pem)`, or the
+   * PEM text itself). Clients pin its public key. With encryption on and no identity, the server generates
+   * an ephemeral one at construction and logs a warning (clients can then only pin it for this process's life).
+   */
+  identity?: IdentityKeyPair | string
+  /** Client authentication by key (default 'none'); 'optional' / 'required' need `trustedClients` or `verifyClient`. */
+  clientAuth?: ClientAuthPolicy
+  /** Client public keys accepted under `clientAuth` (raw, fingerprint or PEM). */
+  trustedClients?: readonly KeyPin[]
+  /** Called for a client key not in `trustedClients`; true accepts it. */
+  verifyClient?(publicKey: Uint8Array, fingerprint: string): boolean
+  /**
+   * Accepts or refuses a client after the handshake and before `ON_CONNECT`. A refused client (false, a throw
+   * or a rejection) gets `AuthenticationError` on its side and never reaches the application handlers; it
+   * counts in `stats().authRefused`. Runs under `handshakeTimeout`.
+   */
+  authenticate?(info: AuthInfo): boolean | Promise<boolean>
+  /** Connection and message limits; all off by default. See {@link LimitsInit}. */
+  limits?: LimitsInit
 }
 
 /** `new Client(init)`: the reference's `ClientConfig` fields in camelCase. */
@@ -80,9 +158,28 @@ export interface ClientConfigInit extends CommonConfigInit {
   backoff?: { factor?: number; maxDelay?: number; jitter?: number }
   /** TCP connect deadline of one attempt (default 5000). */
   connectTimeout?: number
+  /**
+   * Pinned server identity key(s): raw 32 bytes, `SHA256:…` fingerprint or PEM. Any other key is refused
+   * (`UntrustedKeyError`), and so is a server that offers no encryption (a pin implies encryption).
+   */
+  serverKey?: KeyPin | readonly KeyPin[]
+  /** Trust on first use with your own store (see `FileTrustStore` / `MemoryTrustStore`). */
+  trustStore?: TrustStore
+  /**
+   * Trust on first use: `true` remembers the server's key in memory for this client's life (reconnects must
+   * present the same key); a string is a known-hosts file (`FileTrustStore`) kept across runs.
+   */
+  trustOnFirstUse?: boolean | string
+  /** Accept any server key: protects against eavesdroppers only, not a man in the middle. Must be explicit. */
+  allowUnverified?: boolean
+  /** This client's identity for mutual authentication (key pair or PEM). */
+  clientIdentity?: IdentityKeyPair | string
+  /** Sent to a server that runs `authenticate` (encrypted when the connection is). */
+  token?: string | Uint8Array
 }
 
 abstract class CommonConfig {
+  readonly encryption: EncryptionMode
   readonly maxMessageSize: number
   readonly bufferSize: BufferSize
   readonly performanceMode: PerformanceMode
@@ -96,6 +193,11 @@ abstract class CommonConfig {
   readonly logger: LoggerLike
 
   constructor(init: CommonConfigInit) {
+    const enc = init.encryption ?? DEFAULT_ENCRYPTION
+    if (enc !== 'off' && enc !== 'optional' && enc !== 'required') {
+      throw new ConfigError('encryption', `must be 'off', 'optional' or 'required', got ${String(enc)}`)
+    }
+    this.encryption = enc
     this.maxMessageSize = int(
       'maxMessageSize',
       init.maxMessageSize,
@@ -141,6 +243,13 @@ export class ServerConfig extends CommonConfig {
   readonly port: number
   readonly maxConnection: number
   readonly handshakeMode: 'strict' | 'lenient'
+  /** The identity given (loaded), or undefined (the Server then generates one when encryption is on). */
+  readonly identity: IdentityKeyPair | undefined
+  readonly clientAuth: ClientAuthPolicy
+  readonly trustedClients: readonly KeyPin[]
+  readonly verifyClient: ((publicKey: Uint8Array, fingerprint: string) => boolean) | undefined
+  readonly authenticate: ((info: AuthInfo) => boolean | Promise<boolean>) | undefined
+  readonly limits: Required<LimitsInit>
 
   constructor(init: ServerConfigInit = {}) {
     super(init)
@@ -154,6 +263,32 @@ export class ServerConfig extends CommonConfig {
       throw new ConfigError('handshakeMode', `must be 'strict' or 'lenient', got ${String(mode)}`)
     }
     this.handshakeMode = mode
+    this.identity = identityOf('identity', init.identity)
+    const ca = init.clientAuth ?? 'none'
+    if (ca !== 'none' && ca !== 'optional' && ca !== 'required') {
+      throw new ConfigError('clientAuth', `must be 'none', 'optional' or 'required', got ${String(ca)}`)
+    }
+    if (ca !== 'none' && (init.trustedClients ?? []).length === 0 && init.verifyClient === undefined) {
+      throw new ConfigError('clientAuth', `'${ca}' needs trustedClients or verifyClient`)
+    }
+    this.clientAuth = ca
+    this.trustedClients = init.trustedClients ?? []
+    this.verifyClient = fn('verifyClient', init.verifyClient)
+    this.authenticate = fn('authenticate', init.authenticate)
+    const l = init.limits ?? {}
+    const onLimit = l.onLimit ?? 'drop'
+    if (onLimit !== 'drop' && onLimit !== 'close') {
+      throw new ConfigError('limits.onLimit', `must be 'drop' or 'close', got ${String(onLimit)}`)
+    }
+    const lim = (k: keyof Omit<LimitsInit, 'onLimit'>): number =>
+      int(`limits.${k}`, l[k], 0, 0, Number.MAX_SAFE_INTEGER)
+    this.limits = {
+      maxConnectionsPerAddress: lim('maxConnectionsPerAddress'),
+      maxNewConnectionsPerSecond: lim('maxNewConnectionsPerSecond'),
+      maxMessagesPerSecond: lim('maxMessagesPerSecond'),
+      maxBytesPerSecond: lim('maxBytesPerSecond'),
+      onLimit,
+    }
   }
 }
 
@@ -165,6 +300,12 @@ export class ClientConfig extends CommonConfig {
   readonly retryDelay: number
   readonly backoff: { factor?: number; maxDelay?: number; jitter?: number } | undefined
   readonly connectTimeout: number
+  readonly serverKey: KeyPin | readonly KeyPin[] | undefined
+  /** The TOFU store in use (`trustStore`, or the one `trustOnFirstUse` made), else undefined. */
+  readonly trustStore: TrustStore | undefined
+  readonly allowUnverified: boolean
+  readonly clientIdentity: IdentityKeyPair | undefined
+  readonly token: string | Uint8Array | undefined
 
   constructor(init: ClientConfigInit = {}) {
     super(init)
@@ -174,7 +315,77 @@ export class ClientConfig extends CommonConfig {
     this.retryDelay = num('retryDelay', init.retryDelay, DEFAULT_RETRY_DELAY, 0)
     this.backoff = init.backoff
     this.connectTimeout = num('connectTimeout', init.connectTimeout, DEFAULT_CONNECT_TIMEOUT, 1)
+    this.serverKey = init.serverKey
+    const tofu = init.trustOnFirstUse ?? false
+    if (typeof tofu !== 'boolean' && (typeof tofu !== 'string' || tofu.length === 0)) {
+      throw new ConfigError('trustOnFirstUse', 'must be a boolean or a known-hosts file path')
+    }
+    this.trustStore =
+      init.trustStore ??
+      (tofu === true
+        ? new MemoryTrustStore()
+        : typeof tofu === 'string'
+          ? new FileTrustStore(tofu)
+          : undefined)
+    this.allowUnverified = init.allowUnverified === true
+    this.clientIdentity = identityOf('clientIdentity', init.clientIdentity)
+    const t = init.token
+    if (t !== undefined && typeof t !== 'string' && !(t instanceof Uint8Array)) {
+      throw new ConfigError('token', 'must be a string or a Uint8Array')
+    }
+    this.token = t
+    if (this.encryption !== 'off') {
+      if (this.serverKey === undefined && this.trustStore === undefined && !this.allowUnverified) {
+        throw new ConfigError(
+          'serverKey',
+          'encryption needs a way to verify the server: serverKey (pin), trustOnFirstUse / trustStore, or allowUnverified: true',
+        )
+      }
+      try {
+        // Validates the pins and the combination once, here, rather than on every connection attempt.
+        createClientHandshake(this.handshakeInit())
+      } catch (error) {
+        throw new ConfigError('serverKey', (error as Error).message)
+      }
+    }
   }
+
+  /** The TOFU store's name for the server: `serverAddr:port`. */
+  get trustHost(): string {
+    return `${this.serverAddr}:${this.port}`
+  }
+
+  /** @internal The session's encryption settings. */
+  handshakeInit() {
+    return {
+      policy: this.encryption as 'optional' | 'required',
+      ...(this.serverKey === undefined ? {} : { serverKey: this.serverKey }),
+      ...(this.trustStore === undefined ? {} : { trustStore: this.trustStore, host: this.trustHost }),
+      ...(this.allowUnverified ? { allowUnverified: true } : {}),
+      ...(this.clientIdentity === undefined ? {} : { identity: this.clientIdentity }),
+    }
+  }
+}
+
+function identityOf(field: string, value: unknown): IdentityKeyPair | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'string') {
+    try {
+      return loadIdentity(value)
+    } catch (error) {
+      throw new ConfigError(field, `not an Ed25519 private key: ${(error as Error).message}`)
+    }
+  }
+  const v = value as IdentityKeyPair
+  if (typeof v !== 'object' || v === null || v.privateKey?.asymmetricKeyType !== 'ed25519') {
+    throw new ConfigError(field, 'must be an Ed25519 key pair (generateIdentity / loadIdentity) or its PEM')
+  }
+  return v
+}
+
+function fn<F>(field: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new ConfigError(field, 'must be a function')
+  return value
 }
 
 function str(field: string, value: unknown, fallback: string): string {

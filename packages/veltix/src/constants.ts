@@ -16,3 +16,5 @@ export const DEFAULT_RETRY_DELAY = 1000
 export const DEFAULT_REQUEST_TIMEOUT = 5000
 /** TCP connect deadline of one client attempt, in ms. */
 export const DEFAULT_CONNECT_TIMEOUT = 5000
+/** End-to-end encryption unless configured: off (plain 1.6.3, as the reference). */
+export const DEFAULT_ENCRYPTION = 'off' as const

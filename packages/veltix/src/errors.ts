@@ -23,3 +23,14 @@ export class ServerStateError extends Error {
     this.name = 'ServerStateError'
   }
 }
+
+/** A connection went over a per-connection limit (`limits.maxMessagesPerSecond` / `maxBytesPerSecond`) with `onLimit: 'close'`. */
+export class RateLimitError extends Error {
+  constructor(
+    readonly limit: 'maxMessagesPerSecond' | 'maxBytesPerSecond',
+    readonly value: number,
+  ) {
+    super(`${limit} (${value}) exceeded: connection closed`)
+    this.name = 'RateLimitError'
+  }
+}

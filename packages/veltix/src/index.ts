@@ -56,17 +56,43 @@ export { Logger, type LoggerConfig, type LoggerLike, LogLevel, noopLogger } from
 // The decorator form of routes (also at `veltix/router`).
 export { handles, registerHandlers, unregisterHandlers } from '@veltix/router'
 // Session states and errors.
+// End-to-end encryption: key helpers, trust stores, errors (also at `veltix/session`).
 export {
   AbortError,
+  AuthenticationError,
+  BadSignatureError,
+  type ClientAuthPolicy,
   ConnectionClosedError,
+  DecryptError,
   DisconnectReason,
   type DisconnectState,
+  DowngradeError,
+  EncryptionRequiredError,
+  exportIdentity,
+  FileTrustStore,
+  fingerprint,
+  generateIdentity,
   HandshakeError,
   HandshakeTimeoutError,
+  type IdentityKeyPair,
+  type KeyPin,
+  loadIdentity,
+  loadPublicKey,
+  MemoryTrustStore,
   NotConnectedError,
   OfflineQueueFullError,
   type OfflineQueueInit,
+  publicKeyToPem,
+  ReorderError,
+  ReplayError,
+  SecureConfigError,
+  SecureError,
+  SecureHandshakeError,
+  SecureProtocolError,
   SessionError,
+  TruncatedStreamError,
+  type TrustStore,
+  UntrustedKeyError,
   VersionMismatchError,
 } from '@veltix/session'
 // Socket-level settings and the connection type.
@@ -74,15 +100,19 @@ export { BufferSize, type Connection, PerformanceMode, SocketCore } from '@velti
 export { Client, type ClientInit } from './client.js'
 export { ClientInfo } from './client-info.js'
 export {
+  type AuthInfo,
   ClientConfig,
   type ClientConfigInit,
   type CommonConfigInit,
+  type EncryptionMode,
+  type LimitsInit,
   ServerConfig,
   type ServerConfigInit,
   type UnknownTypePolicy,
 } from './config.js'
 export {
   DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_ENCRYPTION,
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_HOST,
   DEFAULT_MAX_CONNECTION,
@@ -92,7 +122,7 @@ export {
   DEFAULT_RETRY_DELAY,
   DEFAULT_SERVER_ADDR,
 } from './constants.js'
-export { ConfigError, ServerStateError, UnknownClientError } from './errors.js'
+export { ConfigError, RateLimitError, ServerStateError, UnknownClientError } from './errors.js'
 export { Events } from './events.js'
 export { formatBytes } from './format-bytes.js'
 export { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'

@@ -8,12 +8,19 @@ import {
 } from '@veltix/codec'
 import type { LoggerLike } from '@veltix/logger'
 import { type DispatchQueue, Router } from '@veltix/router'
-import { Session, type SessionCloseInfo } from '@veltix/session'
+import {
+  fingerprint,
+  generateIdentity,
+  type IdentityKeyPair,
+  Session,
+  type SessionCloseInfo,
+  type SessionEncryptionInit,
+} from '@veltix/session'
 import { type Connection, createServerTransport, type ServerTransport } from '@veltix/transport'
 import { invoke, report } from './callbacks.js'
 import { ClientInfo } from './client-info.js'
-import { ServerConfig, type ServerConfigInit } from './config.js'
-import { ServerStateError, UnknownClientError } from './errors.js'
+import { type AuthInfo, ServerConfig, type ServerConfigInit } from './config.js'
+import { RateLimitError, ServerStateError, UnknownClientError } from './errors.js'
 import { Events } from './events.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SendTarget } from './sender.js'
@@ -35,6 +42,13 @@ export interface WaitOptions {
 
 type ServerState = 'idle' | 'starting' | 'listening' | 'closing'
 
+/** Per-address bookkeeping of the connection limits. */
+interface AddressEntry {
+  open: number
+  windowStart: number
+  newInWindow: number
+}
+
 /** One accepted connection (internal). */
 class Peer {
   session: Session | undefined
@@ -45,6 +59,10 @@ class Peer {
   /** Messages and bytes sent by broadcast (the session does not see them). */
   broadcastOut = 0
   broadcastBytes = 0
+  /** Per-connection rate window (limits only). */
+  windowStart = 0
+  windowMessages = 0
+  windowBytes = 0
 
   constructor(conn: Connection, queue: DispatchQueue) {
     this.queue = queue
@@ -53,6 +71,15 @@ class Peer {
 
   get handshakeDone(): boolean {
     return this.session?.handshakeDone ?? false
+  }
+
+  get encrypted(): boolean {
+    return this.session?.encrypted ?? false
+  }
+
+  get peerKey(): string | undefined {
+    const k = this.session?.peerIdentity
+    return k === undefined ? undefined : fingerprint(k)
   }
 
   stats(): ConnectionStats {
@@ -103,10 +130,38 @@ export class Server {
   #handshakeFailures = 0
   #onConnect: ((client: ClientInfo) => unknown) | undefined
   #onDisconnect: ((client: ClientInfo, info: ServerDisconnectInfo) => unknown) | undefined
+  readonly #identity: IdentityKeyPair | undefined
+  readonly #encryption: SessionEncryptionInit | undefined
+  readonly #addresses = new Map<string, AddressEntry>()
+  readonly #perAddress: boolean
+  readonly #rateLimited: boolean
+  #authRefused = 0
+  readonly #limitStats = { refusedConnections: 0, droppedMessages: 0, closedConnections: 0 }
 
   constructor(config: ServerConfigInit | ServerConfig = {}) {
     this.config = config instanceof ServerConfig ? config : new ServerConfig(config)
     this.#logger = this.config.logger
+    const c = this.config
+    if (c.encryption !== 'off') {
+      let id = c.identity
+      if (id === undefined) {
+        id = generateIdentity()
+        this.#logger.warning(
+          `encryption is on but no identity was given: using an ephemeral key ${fingerprint(id.publicKey)} (clients cannot pin it across restarts; pass \`identity\`)`,
+        )
+      }
+      this.#identity = id
+      this.#encryption = {
+        policy: c.encryption,
+        identity: id,
+        clientAuth: c.clientAuth,
+        trustedClients: c.trustedClients,
+        ...(c.verifyClient === undefined ? {} : { verifyClient: c.verifyClient }),
+      }
+    }
+    const l = c.limits
+    this.#perAddress = l.maxConnectionsPerAddress > 0 || l.maxNewConnectionsPerSecond > 0
+    this.#rateLimited = l.maxMessagesPerSecond > 0 || l.maxBytesPerSecond > 0
     this.registry = new MessageTypeRegistry()
     this.#router = new Router<ClientInfo>({
       concurrency: this.config.concurrency,
@@ -119,6 +174,16 @@ export class Server {
       broadcast: (request, to) => this.#broadcast(request, to),
       defaultTargets: () => this.getAllClientsSockets(),
     })
+  }
+
+  /** The server's identity key pair when encryption is on (given, or generated at construction), else undefined. */
+  get identity(): IdentityKeyPair | undefined {
+    return this.#identity
+  }
+
+  /** Fingerprint (`SHA256:…`) of the server's identity public key, what clients pin; undefined when encryption is off. */
+  get fingerprint(): string | undefined {
+    return this.#identity === undefined ? undefined : fingerprint(this.#identity.publicKey)
   }
 
   /** The bound port once started (the real one when configured with 0), else the configured one. */
@@ -192,6 +257,8 @@ export class Server {
     this.#state = 'closing'
     this.#closing = (async () => {
       const queues = [...this.#peers.values()].map((p) => p.queue)
+      // Encrypted clients are told the end is deliberate (close-notify), not a truncation.
+      for (const p of this.#peers.values()) p.session?.sendCloseNotify()
       try {
         await transport.close()
       } finally {
@@ -329,6 +396,8 @@ export class Server {
       clients,
       acceptedTotal: this.#acceptedTotal,
       handshakeFailures: this.#handshakeFailures,
+      authRefused: this.#authRefused,
+      limits: { ...this.#limitStats },
     }
   }
 
@@ -341,6 +410,7 @@ export class Server {
 
   #accept(conn: Connection): void {
     this.#acceptedTotal++
+    if (this.#perAddress && !this.#admit(conn)) return
     const peer = new Peer(conn, this.#router.createQueue())
     const log = this.#logger.child({ peer: `${conn.remoteAddress}:${conn.remotePort}` })
     this.#peers.set(conn, peer)
@@ -353,12 +423,22 @@ export class Server {
         handshakeTimeout: this.config.handshakeTimeout,
         handshakeMode: this.config.handshakeMode,
         heartbeat: this.config.heartbeat,
+        maxMessageSize: this.config.maxMessageSize,
+        ...(this.#encryption === undefined ? {} : { encryption: this.#encryption }),
+        ...(this.config.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
+        ...(this.config.authenticate === undefined
+          ? {}
+          : { authenticate: (info) => this.config.authenticate!(authInfo(conn, info)) }),
         logger: log,
         onReady: () => {
           log.debug('client connected')
           invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect, peer.info)
         },
-        onMessage: (response) => this.#router.dispatch(peer.queue, response, peer.info),
+        onMessage: this.#rateLimited
+          ? (response) => {
+              if (this.#withinRate(peer, response)) this.#router.dispatch(peer.queue, response, peer.info)
+            }
+          : (response) => this.#router.dispatch(peer.queue, response, peer.info),
         onClose: (info) => this.#closed(peer, info),
       })
     } catch (error) {
@@ -369,10 +449,84 @@ export class Server {
     }
   }
 
+  /** Per-address limits at accept time; false = the connection was closed. */
+  #admit(conn: Connection): boolean {
+    const l = this.config.limits
+    const now = performance.now()
+    const key = conn.remoteAddress
+    let e = this.#addresses.get(key)
+    if (e === undefined) {
+      if (this.#addresses.size >= 4096) this.#sweepAddresses(now)
+      e = { open: 0, windowStart: now, newInWindow: 0 }
+      this.#addresses.set(key, e)
+    }
+    if (now - e.windowStart >= 1000) {
+      e.windowStart = now
+      e.newInWindow = 0
+    }
+    e.newInWindow++
+    let why: string | undefined
+    if (l.maxConnectionsPerAddress > 0 && e.open >= l.maxConnectionsPerAddress) {
+      why = `maxConnectionsPerAddress (${l.maxConnectionsPerAddress})`
+    } else if (l.maxNewConnectionsPerSecond > 0 && e.newInWindow > l.maxNewConnectionsPerSecond) {
+      why = `maxNewConnectionsPerSecond (${l.maxNewConnectionsPerSecond})`
+    }
+    if (why !== undefined) {
+      this.#limitStats.refusedConnections++
+      this.#logger.debug(() => `refused a connection from ${key}: ${why}`)
+      conn.setHandler({ frame: () => {}, close: () => {} })
+      conn.destroy()
+      return false
+    }
+    e.open++
+    return true
+  }
+
+  #sweepAddresses(now: number): void {
+    for (const [k, e] of this.#addresses)
+      if (e.open === 0 && now - e.windowStart >= 1000) this.#addresses.delete(k)
+  }
+
+  /** Per-connection message / byte rate (fixed one-second windows); false = not dispatched. */
+  #withinRate(peer: Peer, response: Response): boolean {
+    const l = this.config.limits
+    const now = performance.now()
+    if (now - peer.windowStart >= 1000) {
+      peer.windowStart = now
+      peer.windowMessages = 0
+      peer.windowBytes = 0
+    }
+    peer.windowMessages++
+    peer.windowBytes += response.content.length
+    let over: RateLimitError | undefined
+    if (l.maxMessagesPerSecond > 0 && peer.windowMessages > l.maxMessagesPerSecond) {
+      over = new RateLimitError('maxMessagesPerSecond', l.maxMessagesPerSecond)
+    } else if (l.maxBytesPerSecond > 0 && peer.windowBytes > l.maxBytesPerSecond) {
+      over = new RateLimitError('maxBytesPerSecond', l.maxBytesPerSecond)
+    }
+    if (over === undefined) return true
+    if (l.onLimit === 'close') {
+      if (!peer.ended && peer.session !== undefined && !peer.session.closed) {
+        this.#limitStats.closedConnections++
+        this.#logger.warning(`closing ${peer.info}: ${over.message}`)
+        peer.session.destroy(over)
+      }
+    } else {
+      this.#limitStats.droppedMessages++
+      this.#logger.debug(() => `dropped a message from ${peer.info}: ${over.limit} exceeded`)
+    }
+    return false
+  }
+
   #closed(peer: Peer, info: SessionCloseInfo): void {
     if (peer.ended) return
     peer.ended = true
     this.#peers.delete(peer.info.conn)
+    if (this.#perAddress) {
+      const e = this.#addresses.get(peer.info.addr[0])
+      if (e !== undefined && e.open > 0) e.open--
+    }
+    if (info.reason === 'auth-refused') this.#authRefused++
     addStats(this.#closedStats, { ...peer.stats(), pendingRequests: 0 })
     if (peer.handshakeDone) {
       const out: ServerDisconnectInfo = { reason: info.reason }
@@ -394,7 +548,24 @@ export class Server {
     return r === 'ok' || r === 'backpressure'
   }
 
-  #broadcast(request: Request, to: Connection[]): number {
+  #broadcast(request: Request, all: Connection[]): number {
+    let to = all
+    let sealed = 0
+    if (this.#encryption !== undefined) {
+      // Encrypted connections cannot share one encoded frame: each seals its own.
+      to = []
+      for (const conn of all) {
+        const s = this.#known.get(conn)?.session
+        if (s?.encrypted) {
+          if (s.send(request)) sealed++
+        } else to.push(conn)
+      }
+      if (to.length === 0) return sealed
+    }
+    return sealed + this.#broadcastPlain(request, to)
+  }
+
+  #broadcastPlain(request: Request, to: Connection[]): number {
     const transport = this.#transport
     let accepted: number
     if (transport !== undefined) {
@@ -416,5 +587,16 @@ export class Server {
       }
     }
     return accepted
+  }
+}
+
+function authInfo(conn: Connection, info: import('@veltix/session').AuthenticateInfo): AuthInfo {
+  return {
+    addr: [conn.remoteAddress, conn.remotePort],
+    capabilities: info.capabilities,
+    token: info.token === undefined ? undefined : Buffer.from(info.token).toString('utf8'),
+    tokenBytes: info.token,
+    encrypted: info.encrypted,
+    clientKey: info.peerIdentity === undefined ? undefined : fingerprint(info.peerIdentity),
   }
 }

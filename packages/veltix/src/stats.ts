@@ -24,8 +24,19 @@ export interface ServerStats extends Omit<ConnectionStats, 'lastRtt'> {
   clients: number
   /** Connections accepted since the server was created. */
   acceptedTotal: number
-  /** Connections closed before completing the handshake, since the server was created. */
+  /** Connections closed before completing the handshake, since the server was created (refusals included). */
   handshakeFailures: number
+  /** Clients the `authenticate` hook refused, since the server was created. */
+  authRefused: number
+  /** What the `limits` did, since the server was created. */
+  limits: {
+    /** Connections closed at once for `maxConnectionsPerAddress` / `maxNewConnectionsPerSecond`. */
+    refusedConnections: number
+    /** Messages dropped for `maxMessagesPerSecond` / `maxBytesPerSecond` (`onLimit: 'drop'`). */
+    droppedMessages: number
+    /** Connections closed for them (`onLimit: 'close'`). */
+    closedConnections: number
+  }
 }
 
 /** `client.stats()`: the current connection's counters, summed with the earlier connections'. */
