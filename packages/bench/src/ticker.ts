@@ -10,7 +10,7 @@ import { nowNs } from './stats.js'
 export async function runTicks(
   hz: number,
   ticks: number,
-  onTick: (tick: number) => void,
+  onTick: (tick: number) => void | Promise<void>,
   signal?: AbortSignal,
 ): Promise<Float64Array> {
   const period = 1e9 / hz
@@ -21,7 +21,7 @@ export async function runTicks(
     const due = start + k * period
     await waitUntil(due)
     lateness[k] = (nowNs() - due) / 1000
-    onTick(k)
+    await onTick(k)
   }
   return lateness
 }

@@ -49,19 +49,35 @@ class BaselineConnection {
       this.#start = this.#off = 0
     }
     this.#off = writeFrame(slab, this.#off, code, requestId, payload, Date.now())
+    this.#afterQueue()
+    return this.#underHighWater()
+  }
+
+  /** Queues bytes that are already whole frames (a broadcast encodes once): copied into the slab, written with the rest of the tick. */
+  sendEncoded(frames: Uint8Array): boolean {
+    const len = frames.length
+    let slab = this.#slab
+    if (slab === undefined || slab.length - this.#off < len) {
+      this.flush()
+      if (len > SLAB_SIZE) {
+        this.socket.write(frames)
+        return this.#underHighWater()
+      }
+      slab = this.#slab = Buffer.allocUnsafe(SLAB_SIZE)
+      this.#start = this.#off = 0
+    }
+    slab.set(frames, this.#off)
+    this.#off += len
+    this.#afterQueue()
+    return this.#underHighWater()
+  }
+
+  #afterQueue(): void {
     if (this.#off - this.#start >= BASELINE_FLUSH_BYTES) this.flush()
     else if (!this.#scheduled) {
       this.#scheduled = true
       queueMicrotask(this.#flushTask)
     }
-    return this.#underHighWater()
-  }
-
-  /** Queues bytes that are already whole frames (a broadcast encodes once). */
-  sendEncoded(frames: Uint8Array): boolean {
-    this.flush()
-    this.socket.write(frames)
-    return this.#underHighWater()
   }
 
   flush(): void {
