@@ -104,6 +104,7 @@ export class Client {
         connectTimeout: c.connectTimeout,
         ...(c.maxWorkers === undefined ? {} : { maxWorkers: c.maxWorkers }),
         ...(c.unknownMessageTypes === 'drop' ? { registry: this.registry } : {}),
+        ...(c.tls === undefined ? {} : { tls: c.tls }),
         logger: this.#logger,
       },
       session: {

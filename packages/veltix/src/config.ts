@@ -10,7 +10,13 @@ import {
   MemoryTrustStore,
   type TrustStore,
 } from '@veltix/session'
-import { BufferSize, PerformanceMode, SocketCore } from '@veltix/transport'
+import {
+  BufferSize,
+  type ClientTlsOptions,
+  PerformanceMode,
+  type ServerTlsOptions,
+  SocketCore,
+} from '@veltix/transport'
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_ENCRYPTION,
@@ -142,6 +148,8 @@ export interface ServerConfigInit extends CommonConfigInit {
   authenticate?(info: AuthInfo): boolean | Promise<boolean>
   /** Connection and message limits; all off by default. See {@link LimitsInit}. */
   limits?: LimitsInit
+  /** Serve TLS instead of plain TCP (node:tls `createServer` options; `cert` and `key` required). Default: plain TCP. */
+  tls?: ServerTlsOptions
 }
 
 /** `new Client(init)`: the reference's `ClientConfig` fields in camelCase. */
@@ -176,6 +184,8 @@ export interface ClientConfigInit extends CommonConfigInit {
   clientIdentity?: IdentityKeyPair | string
   /** Sent to a server that runs `authenticate` (encrypted when the connection is). */
   token?: string | Uint8Array
+  /** Connect over TLS (node:tls options; the server's certificate is verified, `ca` for a private one). Default: plain TCP. */
+  tls?: ClientTlsOptions
 }
 
 abstract class CommonConfig {
@@ -250,6 +260,7 @@ export class ServerConfig extends CommonConfig {
   readonly verifyClient: ((publicKey: Uint8Array, fingerprint: string) => boolean) | undefined
   readonly authenticate: ((info: AuthInfo) => boolean | Promise<boolean>) | undefined
   readonly limits: Required<LimitsInit>
+  readonly tls: ServerTlsOptions | undefined
 
   constructor(init: ServerConfigInit = {}) {
     super(init)
@@ -263,6 +274,7 @@ export class ServerConfig extends CommonConfig {
       throw new ConfigError('handshakeMode', `must be 'strict' or 'lenient', got ${String(mode)}`)
     }
     this.handshakeMode = mode
+    this.tls = tlsOf(init.tls)
     this.identity = identityOf('identity', init.identity)
     const ca = init.clientAuth ?? 'none'
     if (ca !== 'none' && ca !== 'optional' && ca !== 'required') {
@@ -306,6 +318,7 @@ export class ClientConfig extends CommonConfig {
   readonly allowUnverified: boolean
   readonly clientIdentity: IdentityKeyPair | undefined
   readonly token: string | Uint8Array | undefined
+  readonly tls: ClientTlsOptions | undefined
 
   constructor(init: ClientConfigInit = {}) {
     super(init)
@@ -316,6 +329,7 @@ export class ClientConfig extends CommonConfig {
     this.backoff = init.backoff
     this.connectTimeout = num('connectTimeout', init.connectTimeout, DEFAULT_CONNECT_TIMEOUT, 1)
     this.serverKey = init.serverKey
+    this.tls = tlsOf(init.tls)
     const tofu = init.trustOnFirstUse ?? false
     if (typeof tofu !== 'boolean' && (typeof tofu !== 'string' || tofu.length === 0)) {
       throw new ConfigError('trustOnFirstUse', 'must be a boolean or a known-hosts file path')
@@ -381,6 +395,13 @@ function identityOf(field: string, value: unknown): IdentityKeyPair | undefined 
     throw new ConfigError(field, 'must be an Ed25519 key pair (generateIdentity / loadIdentity) or its PEM')
   }
   return v
+}
+
+function tlsOf<T>(value: T | undefined): T | undefined {
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new ConfigError('tls', 'must be an object of node:tls options')
+  }
+  return value
 }
 
 function fn<F>(field: string, value: F | undefined): F | undefined {

@@ -96,7 +96,15 @@ export {
   VersionMismatchError,
 } from '@veltix/session'
 // Socket-level settings and the connection type.
-export { BufferSize, type Connection, PerformanceMode, SocketCore } from '@veltix/transport'
+export {
+  BufferSize,
+  type ClientTlsOptions,
+  type Connection,
+  PerformanceMode,
+  type ServerTlsOptions,
+  SocketCore,
+  TlsError,
+} from '@veltix/transport'
 export { Client, type ClientInit } from './client.js'
 export { ClientInfo } from './client-info.js'
 export {

@@ -219,6 +219,7 @@ export class Server {
       performanceMode: this.config.performanceMode,
       ...(this.config.maxWorkers === undefined ? {} : { maxWorkers: this.config.maxWorkers }),
       ...(this.config.unknownMessageTypes === 'drop' ? { registry: this.registry } : {}),
+      ...(this.config.tls === undefined ? {} : { tls: this.config.tls }),
       logger: this.#logger,
     })
     this.#transport = transport

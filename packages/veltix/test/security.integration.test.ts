@@ -2,6 +2,7 @@
 // middle is a plain net server between client and server that sees (and may rewrite) every frame.
 import * as net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { hasOpenssl, makeTestPki } from '../../transport/test/tls-pki.js'
 import {
   decodeHelloPayload,
   encodeFrame,
@@ -183,6 +184,27 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('security on the %s core', (
     await b.disconnect()
     expect(wa.states.at(-1)?.error).toBeUndefined()
   })
+
+  it.skipIf(!hasOpenssl())(
+    'tls on ServerConfig / ClientConfig reaches the transport (with encryption inside)',
+    async () => {
+      const pki = makeTestPki()
+      try {
+        const { server } = echoServer({ tls: { cert: pki.serverCert, key: pki.serverKey } })
+        await server.start()
+        const c = fx.client(server, { tls: { ca: pki.ca }, encryption: 'required', serverKey })
+        expect(await c.connect()).toBe(true)
+        expect(c.connection?.encrypted).toBe(true) // TLS on the socket
+        expect(c.encrypted).toBe(true) // and the session's own encryption inside it
+        expect((await c.sendAndWait(new Request(ECHO, 'tls')))?.text()).toBe('tls')
+        const untrusting = fx.client(server, { tls: { ca: pki.otherCa } })
+        expect(await untrusting.connect()).toBe(false)
+        expect(untrusting.lastError?.name).toBe('TlsError')
+      } finally {
+        pki.dispose()
+      }
+    },
+  )
 
   it('a wrong server key is refused: connect() false, lastError UntrustedKeyError, no retry', async () => {
     const { server, connects } = echoServer()
