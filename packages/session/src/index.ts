@@ -3,7 +3,18 @@
  * The Veltix session layer, over one `@veltix/transport` connection: the HELLO / HELLO_ACK handshake
  * (interoperable with Python Veltix 1.6.3 both ways, hardened: per-connection HELLO id, strict HELLO_ACK check,
  * handshake timeout, held early frames), ping/pong, request correlation with one timer per session, an optional
- * heartbeat, and — client side — a `Reconnector` with retries, backoff and a bounded offline queue.
+ * heartbeat, and — client side — a `Reconnector` with retries, backoff and a bounded offline queue. Optional
+ * end-to-end encryption (`SessionInit.encryption`: X25519 / HKDF-SHA256 / ChaCha20-Poly1305, Ed25519 server
+ * identity, negotiated so a reference peer stays plain) and server-side authentication (`authenticate` /
+ * `token`), both off by default; see README.md and src/secure/README.md.
+ *
+ * ```ts
+ * const identity = generateIdentity()                                   // server; loadIdentity(pem) in practice
+ * new Session({ connection, role: 'server', encryption: { policy: 'required', identity },
+ *               authenticate: (info) => Buffer.from(info.token ?? []).toString() === 's3cret' })
+ * new Reconnector({ transport, session: { token: 's3cret',
+ *   encryption: { policy: 'required', serverKey: fingerprint(identity.publicKey) } } })
+ * ```
  *
  * @example
  * ```ts

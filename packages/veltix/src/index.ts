@@ -3,6 +3,8 @@
  * Veltix for TypeScript: a TCP messaging library for Node.js, wire-compatible with Python Veltix 1.6.3.
  * `Server` and `Client` assemble the codec, transport, session and router packages; every one of them is
  * also a subpath (`veltix/codec`, `veltix/transport`, `veltix/session`, `veltix/router`, `veltix/logger`).
+ * Security options, all off by default: `encryption` ('optional' | 'required', with `identity` on the server and
+ * `serverKey` / `trustOnFirstUse` on the client), `authenticate` + `token`, `limits`, and `tls`.
  *
  * @example
  * ```ts
