@@ -84,6 +84,11 @@ export async function runBench(
         progress.update((Math.max(0, done) + Math.min(1, f)) / total, phase)
       },
     }
+    // An abort closes this workload's processes at once: their pending calls reject and the workload ends.
+    const onAbort = (): void => {
+      for (const a of agents) void a.close()
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
     progress.start(name, total)
     try {
       const runs: Figure[][] = []
@@ -97,6 +102,7 @@ export async function runBench(
       if (signal?.aborted) throw new AbortError()
       errors.push({ workload: name, message: `${e.name}: ${e.message}` })
     } finally {
+      signal?.removeEventListener('abort', onAbort)
       await Promise.all([...agents].map((a) => a.close()))
     }
   }

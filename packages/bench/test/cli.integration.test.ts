@@ -188,3 +188,23 @@ describe('runBench (programmatic, in-process)', () => {
     expect(r.ratios.some((x) => x.name === 'receive.msgPerSec')).toBe(true)
   })
 })
+
+describe('runBench abort', () => {
+  it('stops a running workload, closes its processes and rejects with AbortError', async () => {
+    const controller = new AbortController()
+    const started = runBench(
+      { only: ['latency'], latencyCount: 10_000_000, latencyWarmup: 0, repeat: 1, noBaseline: true },
+      {
+        signal: controller.signal,
+        progress: {
+          start() {},
+          update(_f, phase) {
+            if (phase.includes('ping')) setTimeout(() => controller.abort(), 200)
+          },
+          end() {},
+        },
+      },
+    )
+    await expect(started).rejects.toMatchObject({ name: 'AbortError' })
+  })
+})
