@@ -67,14 +67,18 @@ export const SYSTEM_TYPES: readonly MessageType[] = Object.freeze([
   INVALID_REQUEST,
 ])
 
+const EMPTY_PAGE = new Uint8Array(256)
+
 /**
  * A set of message types keyed by code. Not process-global: every server or client owns its own, so two
  * servers in one process never collide. Starts with the system types unless told otherwise.
  */
 export class MessageTypeRegistry {
   readonly #byCode = new Map<number, MessageType>()
-  // One byte per possible code: the decoder's per-frame lookup is a typed-array read.
-  readonly #known = new Uint8Array(0x10000)
+  // The decoder's per-frame lookup is two array reads: a page per high byte of the code, one byte per code in
+  // it. Pages are allocated on first use (a registry typically needs one or two: about 1.5 KiB in all, where
+  // a flat table of every code would cost 64 KiB per client); unused ones share one all-zero page.
+  readonly #pages: Uint8Array[] = new Array<Uint8Array>(256).fill(EMPTY_PAGE)
 
   constructor(types: Iterable<MessageType> = SYSTEM_TYPES) {
     for (const t of types) this.register(t)
@@ -93,19 +97,25 @@ export class MessageTypeRegistry {
       )
     }
     this.#byCode.set(type.code, type)
-    this.#known[type.code] = 1
+    let page = this.#pages[type.code >>> 8]!
+    if (page === EMPTY_PAGE) {
+      page = new Uint8Array(256)
+      this.#pages[type.code >>> 8] = page
+    }
+    page[type.code & 0xff] = 1
     return true
   }
 
   /** Removes the type with `code`; false when there was none. */
   unregister(code: number): boolean {
     if (!this.#byCode.delete(code)) return false
-    this.#known[code] = 0
+    this.#pages[code >>> 8]![code & 0xff] = 0
     return true
   }
 
   has(code: number): boolean {
-    return this.#known[code] === 1
+    // Anything but an integer from 0 to 65535 (negative, fractional, too large) fails the first test.
+    return (code & 0xffff) === code && this.#pages[code >>> 8]![code & 0xff] === 1
   }
 
   get(code: number): MessageType | undefined {

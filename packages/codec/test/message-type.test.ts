@@ -120,5 +120,31 @@ describe('MessageTypeRegistry', () => {
     expect(r.has(4242)).toBe(false)
     expect(r.has(-1)).toBe(false)
     expect(r.has(70000)).toBe(false)
+    expect(r.has(1.5)).toBe(false) // PONG is 1: a fractional code must not alias it
+    expect(r.has(Number.NaN)).toBe(false)
+  })
+})
+
+describe('MessageTypeRegistry lookup table', () => {
+  it('answers for codes in every page, and forgets unregistered ones', () => {
+    const codes = [0, 1, 199, 200, 255, 256, 499, 500, 4242, 65280, 65535]
+    const r = new MessageTypeRegistry([])
+    for (const code of codes) r.register(new MessageType(code, `t${code}`))
+    for (const code of codes) expect(r.has(code)).toBe(true)
+    // Neighbours that share a page with a registered code stay unknown.
+    for (const code of [2, 198, 201, 254, 257, 498, 501, 4243, 65281, 65534]) expect(r.has(code)).toBe(false)
+    expect(r.unregister(256)).toBe(true)
+    expect(r.has(256)).toBe(false)
+    expect(r.has(255)).toBe(true)
+  })
+
+  it('keeps registries apart even where both start from the shared empty page', () => {
+    const a = new MessageTypeRegistry([])
+    const b = new MessageTypeRegistry([])
+    a.register(new MessageType(40000, 'a'))
+    expect(a.has(40000)).toBe(true)
+    expect(b.has(40000)).toBe(false)
+    b.register(new MessageType(40001, 'b'))
+    expect(a.has(40001)).toBe(false)
   })
 })
