@@ -124,8 +124,9 @@ export abstract class ConnectionBase implements Connection {
 
   protected deliverFrame(frame: Frame): void {
     if (this.dropInbound) return
-    this.stats.framesIn++
-    this.stats.bytesIn += 22 + frame.payload.length
+    const stats = this.statsOrUndefined ?? this.stats
+    stats.framesIn++
+    stats.bytesIn += 22 + frame.payload.length
     try {
       this.handler!.frame(frame)
     } catch (err) {

@@ -1,4 +1,5 @@
 import { FrameDecoder, FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import { frameClock } from './clock.js'
 import { CLOSED, CLOSING, ConnectionBase, OPEN } from './connection-base.js'
 import { OverflowError } from './errors.js'
 import { type ResolvedOptions, resolveOptions } from './options.js'
@@ -60,13 +61,13 @@ class PairConnection extends ConnectionBase {
     return undefined
   }
 
-  send(code: number, requestId: number, payload: Uint8Array, timestamp = Date.now()): SendResult {
+  send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult {
     if (this.state !== OPEN) return 'closed'
     const len = HEADER_SIZE + payload.length
     if (len > this.opts.maxMessageSize) throw new FrameTooLargeError(code, len, this.opts.maxMessageSize)
     if (this.#outBytes + len > this.opts.maxQueuedBytes) return this.#overflow(len)
     const buf = Buffer.allocUnsafe(len)
-    writeFrame(buf, 0, code, requestId, payload, timestamp)
+    writeFrame(buf, 0, code, requestId, payload, timestamp ?? frameClock())
     this.stats.framesOut++
     return this.#queue(buf)
   }

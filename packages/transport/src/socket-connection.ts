@@ -8,6 +8,7 @@ import {
   HEADER_SIZE,
   writeFrame,
 } from '@veltix/codec'
+import { frameClock } from './clock.js'
 import { CLOSED, CLOSING, ConnectionBase, OPEN } from './connection-base.js'
 import { OverflowError } from './errors.js'
 import { sharedDecoder } from './inbound-decoder.js'
@@ -105,14 +106,16 @@ export class SocketConnection extends ConnectionBase {
     return cert === null || cert === undefined || Object.keys(cert).length === 0 ? undefined : cert
   }
 
-  send(code: number, requestId: number, payload: Uint8Array, timestamp = Date.now()): SendResult {
+  send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult {
     if (this.state !== OPEN) return 'closed'
     const len = HEADER_SIZE + payload.length
-    if (len > this.opts.maxMessageSize) throw new FrameTooLargeError(code, len, this.opts.maxMessageSize)
+    const opts = this.opts
+    if (len > opts.maxMessageSize) throw new FrameTooLargeError(code, len, opts.maxMessageSize)
     const before = this.bufferedAmount
-    if (before + len > this.opts.maxQueuedBytes) return this.overflow(before, len)
-    this.encode(code, requestId, payload, timestamp, len)
-    this.stats.framesOut++
+    if (before + len > opts.maxQueuedBytes) return this.overflow(before, len)
+    this.encode(code, requestId, payload, timestamp === undefined ? frameClock() : timestamp, len)
+    const stats = this.statsOrUndefined ?? this.stats
+    stats.framesOut++
     return this.accepted(before + len)
   }
 
