@@ -135,6 +135,174 @@ const fmt = (x) =>
   x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1)
 
 // ---------------------------------------------------------------------------------------------------------
+// Latency: one connection, one 64-byte round trip at a time (server echoes), client on the loop core.
+
+function pct(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+async function pingPong(kind, core, count) {
+  const payload = Buffer.alloc(PAYLOAD, 0x62)
+  const rtts = new Float64Array(count)
+  if (kind === 'raw') {
+    const server = await rawEchoServer()
+    const { port } = server.address()
+    const s = await new Promise((r) => {
+      const c = net.connect({ host: HOST, port }, () => r(c))
+    })
+    s.setNoDelay(true)
+    const frame = Buffer.allocUnsafe(22 + PAYLOAD)
+    let pending
+    let resolve
+    s.on('data', (chunk) => {
+      pending = pending === undefined ? chunk : Buffer.concat([pending, chunk])
+      while (
+        pending !== undefined &&
+        pending.length >= 22 &&
+        pending.length >= 22 + pending.readUInt32BE(2)
+      ) {
+        const n = 22 + pending.readUInt32BE(2)
+        if (crc32(pending.subarray(22, n)) !== pending.readUInt32BE(6)) throw new Error('bad crc')
+        pending = pending.length === n ? undefined : pending.subarray(n)
+        resolve()
+      }
+    })
+    for (let i = 0; i < count; i++) {
+      writeFrame(frame, 0, 200, i, payload, Date.now())
+      const t0 = process.hrtime.bigint()
+      await new Promise((r) => {
+        resolve = r
+        s.write(frame)
+      })
+      rtts[i] = Number(process.hrtime.bigint() - t0) / 1000
+    }
+    s.destroy()
+    await new Promise((r) => server.close(r))
+  } else {
+    const server = createServerTransport({ host: HOST, port: 0, core })
+    server.onConnection((conn) =>
+      conn.setHandler({ frame: (f) => conn.send(f.code, f.requestId, f.payload), close: () => {} }),
+    )
+    const { port } = await server.listen()
+    const conn = await connect({ host: HOST, port })
+    let resolve
+    conn.setHandler({ frame: () => resolve(), close: () => {} })
+    for (let i = 0; i < count; i++) {
+      const t0 = process.hrtime.bigint()
+      await new Promise((r) => {
+        resolve = r
+        conn.send(200, i, payload)
+      })
+      rtts[i] = Number(process.hrtime.bigint() - t0) / 1000
+    }
+    conn.destroy()
+    await server.close()
+  }
+  rtts.sort()
+  return pct(rtts, 50)
+}
+
+function rawEchoServer() {
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true)
+    let pending
+    socket.on('data', (chunk) => {
+      let buf = pending === undefined ? chunk : Buffer.concat([pending, chunk])
+      let o = 0
+      while (buf.length - o >= 22) {
+        const size = buf.readUInt32BE(o + 2)
+        if (buf.length - o < 22 + size) break
+        const payload = buf.subarray(o + 22, o + 22 + size)
+        if (crc32(payload) !== buf.readUInt32BE(o + 6)) throw new Error('bad crc')
+        const out = Buffer.allocUnsafe(22 + size)
+        writeFrame(out, 0, buf.readUInt16BE(o), buf.readUInt32BE(o + 18), payload, Date.now())
+        socket.write(out)
+        o += 22 + size
+      }
+      pending = o === buf.length ? undefined : buf.subarray(o)
+      buf = undefined
+    })
+    socket.on('error', () => {})
+  })
+  return new Promise((resolve) => server.listen(0, HOST, () => resolve(server)))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The worker core's workload: large frames from clients in another process (frames encoded once and
+// written again and again, so the client process spends no CRC time), the server's handler optionally
+// busy for `workUs` µs per frame (application work on the main thread). Server frames/s.
+
+async function remoteBurstClientChild(port, clients, frames, size) {
+  const payload = Buffer.alloc(size, 0x63)
+  const frame = Buffer.allocUnsafe(22 + size)
+  writeFrame(frame, 0, 200, 1, payload, Date.now())
+  const socks = await Promise.all(
+    Array.from(
+      { length: clients },
+      () =>
+        new Promise((r) => {
+          const c = net.connect({ host: HOST, port }, () => r(c))
+        }),
+    ),
+  )
+  for (const s of socks) {
+    s.setNoDelay(true)
+    s.on('error', () => {})
+  }
+  let started = false
+  process.on('message', (m) => {
+    if (m === 'go' && !started) {
+      started = true
+      for (const s of socks)
+        void (async () => {
+          for (let i = 0; i < frames; i++) if (!s.write(frame)) await new Promise((r) => s.once('drain', r))
+        })()
+    } else if (m === 'stop') {
+      for (const s of socks) s.destroy()
+      process.exit(0)
+    }
+  })
+  process.send({ type: 'ready' })
+}
+
+async function remoteBurst(core, clients, frames, size, workUs) {
+  let count = 0
+  let done
+  const finished = new Promise((r) => (done = r))
+  const server = createServerTransport({ host: HOST, port: 0, core })
+  server.onConnection((conn) =>
+    conn.setHandler({
+      frame: () => {
+        if (workUs > 0) {
+          const end = performance.now() + workUs / 1000
+          while (performance.now() < end) {}
+        }
+        if (++count === clients * frames) done()
+      },
+      close: () => {},
+    }),
+  )
+  const { port } = await server.listen()
+  const child = fork(new URL(import.meta.url), [
+    '--remote-burst-client',
+    String(port),
+    String(clients),
+    String(frames),
+    String(size),
+  ])
+  await nextMessage(child, 'ready')
+  const start = performance.now()
+  child.send('go')
+  await finished
+  const ms = performance.now() - start
+  const exited = new Promise((r) => child.once('exit', r))
+  child.send('stop')
+  await exited
+  await server.close()
+  return ((clients * frames) / ms) * 1000
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Memory per idle connection, each variant in its own process (fresh heap), after GC.
 
 async function memChild(variant) {
@@ -392,6 +560,11 @@ async function main() {
   if (srvIdx !== -1) return idleServerChild(argv[srvIdx + 1])
   const cliIdx = argv.indexOf('--idle-client')
   if (cliIdx !== -1) return idleClientChild(Number(argv[cliIdx + 1]), argv[cliIdx + 2] === '1')
+  const rbIdx = argv.indexOf('--remote-burst-client')
+  if (rbIdx !== -1) {
+    const [port, clients, frames, size] = argv.slice(rbIdx + 1, rbIdx + 5).map(Number)
+    return remoteBurstClientChild(port, clients, frames, size)
+  }
   const idleIdx = argv.indexOf('--idle')
   if (idleIdx !== -1) {
     const n = Number(argv[idleIdx + 1])
@@ -438,8 +611,35 @@ async function main() {
   for (const r of [ml, mw]) console.log(`   ${r.label.padEnd(36)} ${fmt(r.median)} frames/s`)
   console.log(`   worker / loop = ${(mw.median / ml.median).toFixed(2)}×`)
 
+  const pings = Number(process.env.BENCH_PINGS ?? 5000)
   console.log(
-    `\n4. Memory per idle connection (${IDLE_CONNS} connections, both ends in one process, after GC)`,
+    `\n4. Latency: one connection, ${pings.toLocaleString()} round trips of a ${PAYLOAD}-byte frame echoed, p50`,
+  )
+  const lr = await measure('raw net + same framing/CRC', () => pingPong('raw', undefined, pings))
+  const ll = await measure('veltix loop core (server)', () => pingPong('veltix', SocketCore.LOOP, pings))
+  const lw = await measure('veltix worker core (server)', () => pingPong('veltix', SocketCore.WORKER, pings))
+  for (const r of [lr, ll, lw]) console.log(`   ${r.label.padEnd(36)} ${r.median.toFixed(1)} µs`)
+  console.log(
+    `   loop / raw = ${(ll.median / lr.median).toFixed(2)}×, worker / raw = ${(lw.median / lr.median).toFixed(2)}×, worker / loop = ${(lw.median / ll.median).toFixed(2)}×`,
+  )
+
+  const rbFrames = Number(process.env.BENCH_REMOTE_FRAMES ?? 250)
+  for (const workUs of [0, 100]) {
+    console.log(
+      `\n5${workUs === 0 ? 'a' : 'b'}. Worker core's workload: 4 clients in another process × ${rbFrames} frames of 256 KiB (pre-encoded), server handler busy ${workUs} µs per frame`,
+    )
+    const rl = await measure('loop core', () => remoteBurst(SocketCore.LOOP, 4, rbFrames, big, workUs))
+    const rw = await measure('worker core', () => remoteBurst(SocketCore.WORKER, 4, rbFrames, big, workUs))
+    for (const r of [rl, rw])
+      console.log(
+        `   ${r.label.padEnd(36)} ${fmt(r.median)} frames/s = ${((r.median * big) / 2 ** 20).toFixed(0)} MiB/s`,
+      )
+    console.log(`   worker / loop = ${(rw.median / rl.median).toFixed(2)}×`)
+  }
+  if (process.env.BENCH_SKIP_MEM === '1') return
+
+  console.log(
+    `\n6. Memory per idle connection (${IDLE_CONNS} connections, both ends in one process, after GC)`,
   )
   const mr = await memVariant('raw')
   const mlp = await memVariant(SocketCore.LOOP)

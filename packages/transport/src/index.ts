@@ -45,6 +45,7 @@ export {
   MAX_CONNECTIONS_ERROR_CODE,
   WORKER_BATCH_BYTES,
   WORKER_MAX_INFLIGHT_IN,
+  WORKER_OFFLOAD_BYTES,
 } from './constants.js'
 export {
   AbortError,

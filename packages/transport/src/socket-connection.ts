@@ -181,6 +181,7 @@ export class SocketConnection extends ConnectionBase {
         if (rest <= 0 || this.dropInbound || this.state === CLOSED) return
         // The chunk ends inside a frame: its last `rest` bytes are the start of it.
         chunk = chunk.subarray(chunk.length - rest)
+        if (this.offloadTail(chunk)) return
       }
       own = this.ownDecoder()
     }
@@ -188,6 +189,14 @@ export class SocketConnection extends ConnectionBase {
     if (own.error !== undefined) this.dropInbound = true
     // Back at a frame boundary: give the decoder (and the chunks it held) back to the GC.
     else if (own.bufferedBytes === 0) this.#decoder = undefined
+  }
+
+  /**
+   * Hook: `tail` (the start of a frame the last chunk did not complete, at a frame boundary of this
+   * connection's input) may be handed elsewhere; true when it was. The worker core takes large frames.
+   */
+  protected offloadTail(_tail: Buffer): boolean {
+    return false
   }
 
   /** @internal This connection's own decoder (created when a frame spans chunks). */

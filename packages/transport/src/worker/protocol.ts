@@ -11,7 +11,7 @@ export const TO_WORKER_RAW = 3 // [type u8][key u32][len u32][bytes]            
 /** Worker → main. */
 export const TO_MAIN_FRAME = 1 // [type u8][key u32][code u16][rid u32][ts f64][len u32][payload]  decoded, CRC ok
 export const TO_MAIN_ERROR = 2 // [type u8][key u32][kind u8][code u16][size u32][expected u32][actual u32][rid u32][limit f64]
-export const TO_MAIN_ACK = 3 // [type u8][key u32][bytes u32]                    inbound bytes consumed
+export const TO_MAIN_ACK = 3 // [type u8][key u32][bytes u32][boundary u8]       inbound bytes consumed; 1 = no partial frame held
 export const TO_MAIN_ENCODED = 4 // [type u8][key u32][len u32][bytes]            encoded frames, ready to write
 
 export const ERROR_CHECKSUM = 1
@@ -20,7 +20,7 @@ export const ERROR_TOO_LARGE = 2
 export const FRAME_RECORD_HEADER = 1 + 4 + 2 + 4 + 8 + 4
 export const BYTES_RECORD_HEADER = 1 + 4 + 4
 export const ERROR_RECORD_SIZE = 1 + 4 + 1 + 2 + 4 + 4 + 4 + 4 + 8
-export const ACK_RECORD_SIZE = 1 + 4 + 4
+export const ACK_RECORD_SIZE = 1 + 4 + 4 + 1
 
 /** A batch message. `opens` / `closes` (connection keys) are applied before the records. */
 export interface BatchMessage {

@@ -7,7 +7,7 @@ import {
   writeFrame,
 } from '@veltix/codec'
 import { CLOSED, CLOSING } from '../connection-base.js'
-import { WORKER_MAX_INFLIGHT_IN } from '../constants.js'
+import { WORKER_MAX_INFLIGHT_IN, WORKER_OFFLOAD_BYTES } from '../constants.js'
 import type { ResolvedOptions } from '../options.js'
 import { SocketConnection } from '../socket-connection.js'
 import { ERROR_TOO_LARGE } from './protocol.js'
@@ -18,8 +18,11 @@ const EMPTY = new Uint8Array(0)
 
 /**
  * Worker core connection: the socket stays on the main thread (Node 20 cannot hand a socket to a
- * worker_thread), while cutting frames, CRC checks and encoding run in a worker, in batches.
- * Order is kept because every outbound frame, encoded or not, goes through the same worker queue.
+ * worker_thread). Large frames (≥ WORKER_OFFLOAD_BYTES) are cut / CRC-checked / encoded in a worker, in
+ * batches; small ones are handled here exactly as on the loop core (a trip through a worker costs more than
+ * their CRC, and adds two thread hops of latency). Order holds: inbound bytes go to the worker from the start
+ * of a large frame until it reports being back at a frame boundary with none of ours left; an outbound frame
+ * is encoded here only while no frame of ours is in the worker, else it queues behind them there.
  */
 export class WorkerConnection extends SocketConnection implements LinkedConnection {
   readonly #link: WorkerLink
@@ -29,12 +32,16 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
   #readPaused = false
   #linked = true
   #finishPending = false
+  /** Inbound bytes go to the worker (a large frame is being cut there); else they are cut here. */
+  #viaWorker = false
+  /** The worker knows this connection (told on its first record: idle connections cost it nothing). */
+  #active = false
 
   constructor(id: number, socket: Socket, opts: ResolvedOptions, link: WorkerLink, key: number) {
     super(id, socket, opts)
     this.#link = link
     this.#key = key
-    link.open(key, this, opts.maxMessageSize)
+    link.open(key, this)
   }
 
   override get bufferedAmount(): number {
@@ -46,7 +53,30 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
   }
 
   protected override ingest(chunk: Buffer): void {
+    // At a frame boundary with nothing in the worker, chunks are cut here (the loop core's path, which
+    // offers the tail of a chunk that starts a large frame to `offloadTail`).
+    if (!this.#viaWorker) super.ingest(chunk)
+    else this.#toWorker(chunk)
+  }
+
+  protected override offloadTail(tail: Buffer): boolean {
+    if (tail.length < HEADER_SIZE || HEADER_SIZE + tail.readUInt32BE(2) < WORKER_OFFLOAD_BYTES) return false
+    // A large frame starts here: its bytes, and the stream after it, go to the worker until it reports
+    // being back at a frame boundary with nothing of ours left.
+    this.#viaWorker = true
+    this.#toWorker(tail)
+    return true
+  }
+
+  #activate(): void {
+    if (this.#active) return
+    this.#active = true
+    this.#link.activate(this.#key, this.opts.maxMessageSize)
+  }
+
+  #toWorker(chunk: Buffer): void {
     if (this.dropInbound || !this.#linked) return
+    this.#activate()
     this.#link.data(this.#key, chunk)
     this.#inflightIn += chunk.length
     // Inbound flow control: stop reading while the worker has a lot of our bytes to get through.
@@ -63,13 +93,25 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     timestamp: number,
     len: number,
   ): void {
+    // Small frames, when none of ours is on its way back from the worker, are encoded here (order holds).
+    if (len < WORKER_OFFLOAD_BYTES && this.#inflightOut === 0) {
+      super.encode(code, requestId, payload, timestamp, len)
+      return
+    }
     // Validate here (typed errors to the caller, nothing queued); the worker then cannot fail on it.
     writeFrame(SCRATCH, 0, code, requestId, EMPTY, timestamp)
+    this.#activate()
     this.#link.frame(this.#key, code, requestId, payload, timestamp)
     this.#inflightOut += len
   }
 
   protected override encodeRaw(frames: Uint8Array): void {
+    // Already encoded: nothing for a worker to do unless it must keep them behind frames it holds.
+    if (this.#inflightOut === 0) {
+      super.encodeRaw(frames)
+      return
+    }
+    this.#activate()
     this.#link.raw(this.#key, frames)
     this.#inflightOut += frames.length
   }
@@ -105,8 +147,9 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     )
   }
 
-  onWorkerAck(bytes: number): void {
+  onWorkerAck(bytes: number, boundary: boolean): void {
     this.#inflightIn -= bytes
+    if (boundary && this.#inflightIn <= 0) this.#viaWorker = false
     if (this.#finishPending) {
       if (this.#inflightIn <= 0 || this.dropInbound) this.#unlinkAndFinish()
       return
@@ -149,7 +192,7 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
 
   #unlinkAndFinish(): void {
     this.#finishPending = false
-    if (this.#linked) this.#link.close(this.#key)
+    if (this.#linked) this.#link.close(this.#key, this.#active)
     this.#linked = false
     this.finish()
   }

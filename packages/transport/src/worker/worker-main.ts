@@ -172,7 +172,9 @@ port.on('message', (m: BatchMessage) => {
     let o = out.reserve(ACK_RECORD_SIZE)
     out.buf[o++] = TO_MAIN_ACK
     o = out.buf.writeUInt32BE(key, o)
-    out.len = out.buf.writeUInt32BE(n, o)
+    o = out.buf.writeUInt32BE(n, o)
+    out.buf[o++] = own.has(key) ? 0 : 1
+    out.len = o
   }
   acks.clear()
   encKey = -1

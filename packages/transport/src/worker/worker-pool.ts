@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { WorkerCrashError } from '../errors.js'
 import {
+  ACK_RECORD_SIZE,
   type BatchMessage,
   BatchWriter,
   BYTES_RECORD_HEADER,
@@ -29,7 +30,8 @@ export interface LinkedConnection {
     rid: number,
     limit: number,
   ): void
-  onWorkerAck(bytes: number): void
+  /** `boundary`: the worker holds no partial frame of this connection. */
+  onWorkerAck(bytes: number, boundary: boolean): void
   onWorkerEncoded(bytes: Buffer): void
   onWorkerCrash(error: Error): void
 }
@@ -75,19 +77,25 @@ export class WorkerLink {
     return this.conns.size
   }
 
-  open(key: number, conn: LinkedConnection, maxMessageSize: number): void {
+  /** Registers a connection here (a crash of this worker closes it); the worker hears of it on `activate`. */
+  open(key: number, conn: LinkedConnection): void {
     if (this.#dead !== undefined) {
       const error = this.#dead
       queueMicrotask(() => conn.onWorkerCrash(error))
       return
     }
     this.conns.set(key, conn)
+  }
+
+  /** Tells the worker about a connection, before its first record (an idle one costs the worker nothing). */
+  activate(key: number, maxMessageSize: number): void {
     this.#opens.push({ key, maxMessageSize })
     this.#schedule()
   }
 
-  close(key: number): void {
-    if (!this.conns.delete(key)) return
+  /** Forgets a connection; `active`: the worker knew of it. */
+  close(key: number, active: boolean): void {
+    if (!this.conns.delete(key) || !active) return
     this.#closes.push(key)
     this.#schedule()
   }
@@ -190,8 +198,8 @@ export class WorkerLink {
         conn?.onWorkerEncoded(b.subarray(start, start + n))
         i = start + n
       } else if (type === TO_MAIN_ACK) {
-        conn?.onWorkerAck(b.readUInt32BE(i + 5))
-        i += 9
+        conn?.onWorkerAck(b.readUInt32BE(i + 5), b[i + 9] === 1)
+        i += ACK_RECORD_SIZE
       } else if (type === TO_MAIN_ERROR) {
         conn?.onWorkerError(
           b[i + 5]!,

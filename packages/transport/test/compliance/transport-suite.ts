@@ -149,6 +149,33 @@ export function transportCompliance(cut: CoreUnderTest): void {
       expect(rec.frames[1]!.code).toBe(301)
     })
 
+    it('keeps order when large and small frames alternate, both ways (worker core: large ones cut in a worker)', async () => {
+      const { port } = await startServer({}, echo)
+      const c = await client(port)
+      const rec = new Recorder(c).attach()
+      // Around WORKER_OFFLOAD_BYTES (64 KiB): bursts of small frames between large ones, in both directions.
+      const sizes = [10, 70_000, 0, 64, 200_000, 1, 65_536 - 22, 65_536, 300, 150_000, 5]
+      const payloads = sizes.map((n, k) => {
+        const b = Buffer.alloc(n)
+        for (let i = 0; i < n; i++) b[i] = (i * 7 + k) & 0xff
+        return b
+      })
+      const N = 60
+      for (let i = 0; i < N; i++) c.send(200, i, payloads[i % payloads.length]!)
+      await waitFor(() => rec.frames.length === N, 20_000, 'echoes')
+      rec.frames.forEach((f, i) => {
+        expect(f.requestId).toBe(i)
+        expect(Buffer.compare(Buffer.from(f.payload), payloads[i % payloads.length]!)).toBe(0)
+      })
+      // A second round after the connection went idle (the worker core is back to cutting on the main thread).
+      await tick()
+      c.send(201, N, payloads[4]!)
+      c.send(201, N + 1, payloads[0]!)
+      await waitFor(() => rec.frames.length === N + 2, 20_000, 'second round')
+      expect(rec.frames.slice(N).map((f) => f.requestId)).toEqual([N, N + 1])
+      expect(c.stats.framesIn).toBe(N + 2)
+    })
+
     it('reassembles frames fed 1 byte at a time', async () => {
       const { port, accepted } = await startServer()
       const raw = await rawConnect(port)
