@@ -20,8 +20,8 @@ import {
   versionsCompatible,
   writeFrame,
 } from '@veltix/codec'
-import { type LoggerLike, noopLogger } from '@veltix/logger'
-import type { CloseInfo, CloseReason, Connection, SendResult } from '@veltix/transport'
+import { type LoggerLike, LogLevel, noopLogger } from '@veltix/logger'
+import type { CloseInfo, CloseReason, Connection, ConnectionHandler, SendResult } from '@veltix/transport'
 import {
   CAP_AUTH,
   DEFAULT_HANDSHAKE_TIMEOUT,
@@ -179,6 +179,13 @@ export interface SessionInit {
   /** Encrypted sessions: drop inner frames whose code is not in `registry` (what the transport does for plain frames when given a registry). Default false. */
   dropUnknownTypes?: boolean
   logger?: LoggerLike
+  /**
+   * Log through `logger.child({ peer: 'address:port' })`, created on the first line actually emitted (an idle
+   * connection then holds no logger of its own). Default false: `logger` is used as given.
+   */
+  logPeer?: boolean
+  /** The application's own value for this session, readable as `session.data` (e.g. its per-connection record). */
+  data?: unknown
   /** Handshake complete; called before any application message is delivered. */
   onReady?(session: Session): void
   /** An application frame: not PING/PONG/HELLO/HELLO_ACK, not a pending reply. */
@@ -241,71 +248,210 @@ function copyFrame(f: Frame): Frame {
   return { code: f.code, requestId: f.requestId, timestamp: f.timestamp, payload: new Uint8Array(f.payload) }
 }
 
+const PING_CODE = PING.code
+const PONG_CODE = PONG.code
+const HELLO_CODE = HELLO.code
+const HELLO_ACK_CODE = HELLO_ACK.code
+const ONCE = { once: true } as const
+const noop = (): void => {}
+
+/**
+ * `receivedAt` of delivered messages: one `Date.now()` per I/O callback (every frame decoded from one read
+ * shares it), dropped by a microtask once that callback returns. A frame is stamped with the time its chunk
+ * began to be processed, which is the time it was received to within the handlers' own run time.
+ */
+let clockNow = 0
+let clockValid = false
+const clockReset = (): void => {
+  clockValid = false
+}
+function receiveClock(): number {
+  if (!clockValid) {
+    clockNow = Date.now()
+    clockValid = true
+    queueMicrotask(clockReset)
+  }
+  return clockNow
+}
+
+/** State needed only until the handshake is done: dropped then (or at the close), so an idle session is small. */
+class HandshakeState {
+  readonly init: SessionInit
+  helloId = -1
+  timer: NodeJS.Timeout | undefined = undefined
+  /** Frames held until the handshake is done (created on the first one). */
+  early: Frame[] | undefined = undefined
+  earlyBytes = 0
+  auth = AUTH_NONE
+  ackReceived = false
+  peerAuth = false
+  /** `ready`'s settlers, once someone asked for `ready` before the handshake ended. */
+  resolve: (() => void) | undefined = undefined
+  reject: ((e: Error) => void) | undefined = undefined
+
+  constructor(init: SessionInit) {
+    this.init = init
+  }
+}
+
+/** Encryption state: only sessions whose policy is not 'off' have one. */
+class SecureState {
+  serverHs: ServerHandshake | undefined = undefined
+  clientHs: ClientHandshake | undefined = undefined
+  inner: FrameDecoder | undefined = undefined
+  out: Buffer | undefined = undefined
+  outLen = 0
+  flushQueued = false
+  sendState: SendResult = 'ok'
+  readonly flushBytes: number
+  readonly maxMessageSize: number
+  readonly dropUnknownTypes: boolean
+  endOfTick: () => void = noop
+
+  constructor(init: SessionInit) {
+    this.flushBytes = Math.max(1024, init.encryption?.flushBytes ?? DEFAULT_SECURE_FLUSH_BYTES)
+    this.maxMessageSize = init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
+    this.dropUnknownTypes = init.dropUnknownTypes === true
+  }
+}
+
+/** One wait of `sendAndWait` / `ping` (its own abort listener: no closure per wait). */
+class Wait implements PendingWait<Frame> {
+  heapIndex = -1
+  readonly id: number
+  readonly start: number
+  readonly deadline: number
+  readonly session: Session
+  readonly table: PendingTable<Frame>
+  /** true: resolve the round trip (ping); false: the reply as a `Response`. */
+  readonly ping: boolean
+  readonly signal: AbortSignal | undefined
+  resolve: (value: never) => void = noop
+  reject: (error: Error) => void = noop
+
+  constructor(
+    session: Session,
+    table: PendingTable<Frame>,
+    id: number,
+    timeout: number,
+    ping: boolean,
+    signal: AbortSignal | undefined,
+  ) {
+    this.session = session
+    this.table = table
+    this.id = id
+    this.ping = ping
+    this.signal = signal
+    this.start = performance.now()
+    this.deadline =
+      timeout === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : this.start + Math.max(0, timeout)
+  }
+
+  settle(frame: Frame | null): void {
+    if (this.signal !== undefined) this.signal.removeEventListener('abort', this)
+    const resolve = this.resolve as (value: Response | number | null) => void
+    if (frame === null) {
+      resolve(null)
+      return
+    }
+    const s = this.session
+    const rtt = performance.now() - this.start
+    s.stats.lastRtt = rtt
+    if (this.ping) {
+      resolve(rtt)
+      return
+    }
+    // Not copied: the payload is a view into the received chunk, as for every `Response` (see the README).
+    const r = new Response(s.registry.resolve(frame.code), frame, receiveClock())
+    r.latency = rtt
+    resolve(r)
+  }
+
+  fail(error: Error): void {
+    if (this.signal !== undefined) this.signal.removeEventListener('abort', this)
+    this.reject(error)
+  }
+
+  /** The signal's 'abort' event. */
+  handleEvent(): void {
+    if (this.table.delete(this)) this.fail(abortError(this.signal!))
+  }
+}
+
+let linkFrame: (s: Session, f: Frame) => void
+let linkDecodeError: (s: Session, e: CodecError) => void
+let linkDrain: (s: Session) => void
+let linkClose: (s: Session, info: CloseInfo) => void
+
+/** The connection's handler: one small object per session rather than four closures. */
+class SessionLink implements ConnectionHandler {
+  readonly session: Session
+  constructor(session: Session) {
+    this.session = session
+  }
+  frame(f: Frame): void {
+    linkFrame(this.session, f)
+  }
+  decodeError(e: CodecError): void {
+    linkDecodeError(this.session, e)
+  }
+  drain(): void {
+    linkDrain(this.session)
+  }
+  close(info: CloseInfo): void {
+    linkClose(this.session, info)
+  }
+}
+
 /**
  * One connection's session: the handshake, ping/pong, request correlation and the gate that keeps application
  * frames away from handlers until the handshake is done. It attaches itself as the connection's handler.
  */
 export class Session {
+  static {
+    linkFrame = (s, f) => s.#onFrame(f)
+    linkDecodeError = (s, e) => s.#onDecodeError(e)
+    linkDrain = (s) => s.#onDrain()
+    linkClose = (s, info) => s.#onClose(info)
+  }
+
+  // Memory per idle connection matters (10,000s per server): every field is declared here, in one order, and
+  // state used only by the handshake (`#hs`) or by encryption (`#sx`) lives in objects of its own.
   readonly connection: Connection
   readonly role: 'server' | 'client'
   readonly registry: MessageTypeRegistry
   readonly protocolVersion: string
-  /** Resolves after the handshake; rejects with the typed error (the session is then closed). Never unhandled. */
-  readonly ready: Promise<void>
   readonly stats: SessionStats
-
-  readonly #init: SessionInit
-  readonly #log: LoggerLike
-  readonly #caps: Capabilities | undefined
-  readonly #mode: HandshakeMode
-  readonly #pending = new PendingTable<Frame>()
-  #resolveReady!: () => void
-  #rejectReady!: (e: Error) => void
-  #handshakeDone = false
-  #closed = false
-  #closeInfo: SessionCloseInfo | undefined
-  #helloId = -1
-  #handshakeTimer: NodeJS.Timeout | undefined
-  #heartbeatTimer: NodeJS.Timeout | undefined
-  #heartbeatBusy = false
-  #early: Frame[] | undefined = []
-  #earlyBytes = 0
-  readonly #maxEarlyFrames: number
-  readonly #maxEarlyBytes: number
-  #peerVersion: string | undefined
-  #peerCaps: Capabilities = new Map()
-  #shared: ReadonlySet<string> = new Set()
-  #closePromise: Promise<void> | undefined
-  // encryption (all unused when it is off)
-  #serverHs: ServerHandshake | undefined
-  #clientHs: ClientHandshake | undefined
+  /** The application's own value for this session (`SessionInit.data`), e.g. its per-connection record. */
+  data: unknown
+  #log: LoggerLike
+  /** True while `#log` is the parent of the per-peer child logger not created yet (`logPeer`). */
+  #logPeer: boolean
+  #pending: PendingTable<Frame> | undefined
+  readonly #onMessage: SessionInit['onMessage']
+  readonly #onCloseCb: SessionInit['onClose']
+  readonly #onError: SessionInit['onError']
+  readonly #onDrainCb: SessionInit['onDrain']
+  #hs: HandshakeState | undefined
+  #sx: SecureState | undefined
   #channel: SecureChannel | undefined
-  #sec = SEC_NONE
-  #inner: FrameDecoder | undefined
-  #out: Buffer | undefined
-  #outLen = 0
-  #flushQueued = false
-  #sendState: SendResult = 'ok'
-  readonly #flushBytes: number
-  readonly #maxMessageSize: number
-  // authentication
-  #auth = AUTH_NONE
-  #ackReceived = false
-  #peerAuth = false
+  #sec: number
+  #handshakeDone: boolean
+  #closed: boolean
+  #heartbeatBusy: boolean
+  #ready: Promise<void> | undefined
+  #closeInfo: SessionCloseInfo | undefined
+  #closePromise: Promise<void> | undefined
+  #heartbeatTimer: NodeJS.Timeout | undefined
+  #peerVersion: string | undefined
+  #peerCaps: Capabilities | undefined
+  #shared: ReadonlySet<string> | undefined
 
   constructor(init: SessionInit) {
-    this.#init = init
     this.connection = init.connection
     this.role = init.role
     this.registry = init.registry ?? new MessageTypeRegistry()
     this.protocolVersion = init.protocolVersion ?? DEFAULT_PROTOCOL_VERSION
-    this.#caps = init.capabilities
-    this.#mode = init.handshakeMode ?? 'strict'
-    this.#maxEarlyFrames = init.maxEarlyFrames ?? DEFAULT_MAX_EARLY_FRAMES
-    this.#maxEarlyBytes = init.maxEarlyBytes ?? DEFAULT_MAX_EARLY_BYTES
-    this.#log = init.logger ?? noopLogger
-    this.#flushBytes = Math.max(1024, init.encryption?.flushBytes ?? DEFAULT_SECURE_FLUSH_BYTES)
-    this.#maxMessageSize = init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
     this.stats = {
       messagesIn: 0,
       messagesOut: 0,
@@ -316,47 +462,55 @@ export class Session {
       lastRtt: null,
       droppedFrames: { checksum: 0, unknownType: 0, other: 0, unsolicitedPong: 0, handshake: 0 },
     }
-    const pending = this.#pending
-    Object.defineProperty(this.stats, 'pendingRequests', { get: () => pending.size, enumerable: true })
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.#resolveReady = resolve
-      this.#rejectReady = reject
-    })
-    // Callers may never await `ready`; a failed handshake is reported through onClose too.
-    this.ready.catch(() => {})
+    this.data = init.data
+    this.#log = init.logger ?? noopLogger
+    this.#logPeer = init.logPeer === true && init.logger !== undefined
+    this.#pending = undefined
+    this.#onMessage = init.onMessage
+    this.#onCloseCb = init.onClose
+    this.#onError = init.onError
+    this.#onDrainCb = init.onDrain
+    const hs = new HandshakeState(init)
+    this.#hs = hs
+    const enc = init.encryption
+    this.#sx = enc !== undefined && enc.policy !== 'off' ? new SecureState(init) : undefined
+    this.#channel = undefined
+    this.#sec = SEC_NONE
+    this.#handshakeDone = false
+    this.#closed = false
+    this.#heartbeatBusy = false
+    this.#ready = undefined
+    this.#closeInfo = undefined
+    this.#closePromise = undefined
+    this.#heartbeatTimer = undefined
+    this.#peerVersion = undefined
+    this.#peerCaps = undefined
+    this.#shared = undefined
 
     const timeout = init.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT
     if (timeout > 0 && timeout !== Number.POSITIVE_INFINITY) {
-      this.#handshakeTimer = setTimeout(
+      hs.timer = setTimeout(
         () => {
-          this.#handshakeTimer = undefined
+          hs.timer = undefined
           if (!this.#handshakeDone) this.#fail(new HandshakeTimeoutError(timeout), 'handshake-timeout')
         },
         Math.min(timeout, MAX_TIMER_DELAY),
       )
     }
 
-    this.connection.setHandler({
-      frame: (f) => this.#onFrame(f),
-      decodeError: (e) => this.#onDecodeError(e),
-      drain: () => {
-        this.#sendState = 'ok'
-        this.#init.onDrain?.(this)
-      },
-      close: (info) => this.#onClose(info),
-    })
+    this.connection.setHandler(new SessionLink(this))
 
     if (this.connection.closed) {
       this.#finish('local', new ConnectionClosedError('connection was already closed'))
       return
     }
-    const enc = init.encryption
+    const sx = this.#sx
     const usesAuth = (this.role === 'server' && init.authenticate !== undefined) || this.role === 'client'
     try {
-      if (enc !== undefined && enc.policy !== 'off') {
+      if (enc !== undefined && enc.policy !== 'off' && sx !== undefined) {
         registerQuietly(this.registry, SECURE)
         if (this.role === 'server') {
-          this.#serverHs = createServerHandshake({
+          sx.serverHs = createServerHandshake({
             identity: enc.identity as IdentityKeyPair,
             policy: enc.policy,
             ...(enc.clientAuth === undefined ? {} : { clientAuth: enc.clientAuth }),
@@ -365,8 +519,9 @@ export class Session {
             ...(enc.maxRecords === undefined ? {} : { maxRecords: enc.maxRecords }),
           })
         } else {
-          this.#clientHs = createClientHandshake({ ...enc, policy: enc.policy })
+          sx.clientHs = createClientHandshake({ ...enc, policy: enc.policy })
         }
+        sx.endOfTick = () => this.#endOfTick()
       }
       if (usesAuth) {
         registerQuietly(this.registry, AUTH)
@@ -378,20 +533,47 @@ export class Session {
     }
     if (this.role === 'server') {
       // A random id per connection: scoped to it, and not guessable from another connection's HELLO.
-      this.#helloId = randomInt(0, 0x1_0000_0000)
-      const caps = init.authenticate === undefined ? this.#caps : withAuthCap(this.#caps)
+      hs.helloId = randomInt(0, 0x1_0000_0000)
+      const caps = init.authenticate === undefined ? init.capabilities : withAuthCap(init.capabilities)
       let hello: Uint8Array
       try {
         hello =
-          this.#serverHs === undefined
+          sx?.serverHs === undefined
             ? encodeHelloPayload(this.protocolVersion, caps)
-            : this.#serverHs.hello(this.protocolVersion, caps)
+            : sx.serverHs.hello(this.protocolVersion, caps)
       } catch (error) {
         this.#fail(error as Error, 'handshake-failed')
         return
       }
-      this.sendFrame(HELLO.code, this.#helloId, hello)
+      this.sendFrame(HELLO_CODE, hs.helloId, hello)
     }
+  }
+
+  /** Resolves after the handshake; rejects with the typed error (the session is then closed). Never unhandled. */
+  get ready(): Promise<void> {
+    let p = this.#ready
+    if (p !== undefined) return p
+    // Created on first use: a server session nobody awaits never holds a promise and its settlers.
+    const hs = this.#hs
+    if (this.#handshakeDone) p = Promise.resolve()
+    else if (hs === undefined || this.#closed) {
+      const info = this.#closeInfo
+      p = Promise.reject(
+        info?.error ??
+          new ConnectionClosedError(
+            `connection closed (${info?.reason ?? 'local'}) before the handshake completed`,
+          ),
+      )
+    } else {
+      p = new Promise<void>((resolve, reject) => {
+        hs.resolve = resolve
+        hs.reject = reject
+      })
+    }
+    // Callers may never await `ready`; a failed handshake is reported through onClose too.
+    p.catch(noop)
+    this.#ready = p
+    return p
   }
 
   /** True once the secure channel is up: every frame travels sealed. */
@@ -433,17 +615,21 @@ export class Session {
 
   /** What the peer announced (empty for a reference peer). */
   get peerCapabilities(): Capabilities {
+    // Created on first use: most sessions (a reference peer, plain Veltix) have none.
+    this.#peerCaps ??= new Map()
     return this.#peerCaps
   }
 
   /** Capability keys both sides announced: the only optional features that may be used. */
   get sharedCapabilities(): ReadonlySet<string> {
+    this.#shared ??= new Set()
     return this.#shared
   }
 
   /** Requests and pings waiting for a reply. */
   get pendingCount(): number {
-    return this.#pending.size
+    const p = this.#pending
+    return p === undefined ? 0 : p.size
   }
 
   /** Sends a request without waiting. True only if the connection accepted it ('ok' or 'backpressure'). */
@@ -462,8 +648,9 @@ export class Session {
     if (this.#channel !== undefined) return this.#sendSealed(code, requestId, payload)
     const r = this.connection.send(code, requestId, payload)
     if (r === 'ok' || r === 'backpressure') {
-      this.stats.messagesOut++
-      this.stats.bytesOut += HEADER + payload.length
+      const st = this.stats
+      st.messagesOut++
+      st.bytesOut += HEADER + payload.length
     }
     return r
   }
@@ -473,89 +660,74 @@ export class Session {
    * does not reach `onMessage`. Resolves the reply with `latency` set (ms, monotonic), or null on timeout.
    * Rejects `AbortError` on abort, `ConnectionClosedError` when the connection closes while waiting,
    * `NotConnectedError` if already closed, `DuplicateRequestIdError` for a caller-supplied id already pending.
+   * The reply's `content` is a view into the received chunk, as for every `Response`: copy it to keep it.
    */
-  sendAndWait(request: Request, opts: WaitOptions = {}): Promise<Response | null> {
+  sendAndWait(request: Request, opts?: WaitOptions): Promise<Response | null> {
+    const table = this.#table()
     let id = request.id
-    if (this.#pending.has(id)) {
+    if (table.has(id)) {
       if (!request.generatedId) return Promise.reject(new DuplicateRequestIdError(id))
       do id = nextRequestId()
-      while (this.#pending.has(id))
+      while (table.has(id))
     }
     return this.#wait(
+      table,
       request.type.code,
       id,
       request.payload,
-      opts.timeout ?? DEFAULT_REQUEST_TIMEOUT,
-      opts.signal,
-      (f, start) => {
-        const r = new Response(this.registry.resolve(f.code), f)
-        r.latency = performance.now() - start
-        this.stats.lastRtt = r.latency
-        return r
-      },
-    )
+      opts?.timeout ?? DEFAULT_REQUEST_TIMEOUT,
+      opts?.signal,
+      false,
+    ) as Promise<Response | null>
   }
 
   /** Sends PING and resolves the round trip in ms (monotonic, sub-ms), or null on timeout. Same errors as sendAndWait. */
-  ping(opts: WaitOptions = {}): Promise<number | null> {
+  ping(opts?: WaitOptions): Promise<number | null> {
+    const table = this.#table()
     let id = nextRequestId()
-    while (this.#pending.has(id)) id = nextRequestId()
+    while (table.has(id)) id = nextRequestId()
     return this.#wait(
-      PING.code,
+      table,
+      PING_CODE,
       id,
       EMPTY,
-      opts.timeout ?? DEFAULT_PING_TIMEOUT,
-      opts.signal,
-      (_f, start) => {
-        const rtt = performance.now() - start
-        this.stats.lastRtt = rtt
-        return rtt
-      },
-    )
+      opts?.timeout ?? DEFAULT_PING_TIMEOUT,
+      opts?.signal,
+      true,
+    ) as Promise<number | null>
   }
 
-  #wait<R>(
+  /** The pending table, created on the first wait. */
+  #table(): PendingTable<Frame> {
+    let t = this.#pending
+    if (t === undefined) this.#pending = t = new PendingTable<Frame>(undefined, this.stats)
+    return t
+  }
+
+  #wait(
+    table: PendingTable<Frame>,
     code: number,
     id: number,
     payload: Uint8Array,
     timeout: number,
     signal: AbortSignal | undefined,
-    map: (frame: Frame, start: number) => R,
-  ): Promise<R | null> {
+    ping: boolean,
+  ): Promise<Response | number | null> {
     if (this.#closed || this.connection.closed) return Promise.reject(new NotConnectedError())
     if (signal?.aborted) return Promise.reject(abortError(signal))
-    return new Promise<R | null>((resolve, reject) => {
-      const start = performance.now()
-      const deadline =
-        timeout === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : start + Math.max(0, timeout)
-      let onAbort: (() => void) | undefined
-      const wait: PendingWait<Frame> = {
-        id,
-        start,
-        deadline,
-        heapIndex: -1,
-        settle: (frame) => {
-          if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort)
-          resolve(frame === null ? null : map(frame, start))
-        },
-        fail: (error) => {
-          if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort)
-          reject(error)
-        },
-      }
-      if (signal !== undefined) {
-        onAbort = () => {
-          if (this.#pending.delete(wait)) wait.fail(abortError(signal))
-        }
-        signal.addEventListener('abort', onAbort, { once: true })
-      }
-      // In the table before the send: an in-memory peer may answer synchronously.
-      this.#pending.add(wait)
-      const result = this.sendFrame(code, id, payload)
-      if (result !== 'ok' && result !== 'backpressure' && this.#pending.delete(wait)) {
-        wait.fail(result === 'closed' ? new NotConnectedError() : new SendRejectedError(result))
-      }
+    const wait = new Wait(this, table, id, timeout, ping, signal)
+    const promise = new Promise<Response | number | null>((resolve, reject) => {
+      wait.resolve = resolve
+      wait.reject = reject
     })
+    if (signal !== undefined) signal.addEventListener('abort', wait, ONCE)
+    // In the table before the send: an in-memory peer may answer synchronously.
+    table.add(wait)
+    const result = this.sendFrame(code, id, payload)
+    if (result !== 'ok' && result !== 'backpressure' && table.delete(wait)) {
+      wait.fail(result === 'closed' ? new NotConnectedError() : new SendRejectedError(result))
+    }
+    return promise
   }
 
   /** Graceful close: flushes what was queued, then closes. Pending waits reject with ConnectionClosedError. */
@@ -598,9 +770,8 @@ export class Session {
   // --- receiving -------------------------------------------------------------------------------------------
 
   #onFrame(f: Frame): void {
-    if (this.#closed) return
     if (this.#sec !== SEC_NONE) {
-      this.#onSecureFrame(f)
+      if (!this.#closed) this.#onSecureFrame(f)
       return
     }
     this.#handle(f)
@@ -609,85 +780,120 @@ export class Session {
   /** One frame in the clear (plain session) or one inner frame out of a record. */
   #handle(f: Frame): void {
     if (this.#closed) return
-    this.stats.messagesIn++
-    this.stats.bytesIn += HEADER + f.payload.length
+    const st = this.stats
+    st.messagesIn++
+    st.bytesIn += HEADER + f.payload.length
     const code = f.code
     // 1. PING: answered at once, at any time, never reaching handlers.
-    if (code === PING.code) {
-      this.sendFrame(PONG.code, f.requestId, EMPTY)
+    if (code === PING_CODE) {
+      this.sendFrame(PONG_CODE, f.requestId, EMPTY)
       return
     }
-    // 2. Handshake.
-    if (!this.#handshakeDone) {
-      if (this.#auth !== AUTH_NONE) {
-        if (this.#authFrame(f)) return
-      } else if (this.role === 'client') {
-        if (code === HELLO.code) {
-          this.#clientHello(f)
-          return
-        }
-      } else if (f.requestId === this.#helloId && !this.#ackReceived) {
-        this.#ackReceived = true
-        this.#serverComplete(f)
-        return
-      } else if (code === HELLO_ACK.code) {
-        // A HELLO_ACK that does not carry this connection's HELLO id (e.g. another connection's).
-        const why = `HELLO_ACK with id ${requestIdHex(f.requestId)}, expected ${requestIdHex(this.#helloId)}`
-        if (this.#mode === 'strict') {
-          this.#fail(new HandshakeError(why), 'handshake-failed')
-          return
-        }
-        this.stats.droppedFrames.handshake++
-        this.#report(new HandshakeError(`${why}: dropped`))
+    if (this.#handshakeDone) {
+      if (code === HELLO_CODE || code === HELLO_ACK_CODE) {
+        st.droppedFrames.handshake++
         return
       }
-    } else if (code === HELLO.code || code === HELLO_ACK.code) {
+      // 3. A pending reply (first frame with the id, any type).
+      const pending = this.#pending
+      if (pending !== undefined && pending.size > 0) {
+        const wait = pending.take(f.requestId)
+        if (wait !== undefined) {
+          wait.settle(f)
+          return
+        }
+      }
+      if (code === PONG_CODE) {
+        st.droppedFrames.unsolicitedPong++
+        return
+      }
+      // 4. Application frames (inlined: the common case).
+      const onMessage = this.#onMessage
+      st.delivered++
+      if (onMessage === undefined) return
+      try {
+        onMessage(new Response(this.registry.resolve(code), f, receiveClock()), this)
+      } catch (error) {
+        this.#report(error instanceof Error ? error : new Error(String(error)), 'onMessage threw')
+      }
+      return
+    }
+    this.#handleEarly(f)
+  }
+
+  /** A frame before the handshake is done (not a PING). */
+  #handleEarly(f: Frame): void {
+    const code = f.code
+    const hs = this.#hs!
+    // 2. Handshake.
+    if (hs.auth !== AUTH_NONE) {
+      if (this.#authFrame(f)) return
+    } else if (this.role === 'client') {
+      if (code === HELLO_CODE) {
+        this.#clientHello(f)
+        return
+      }
+    } else if (f.requestId === hs.helloId && !hs.ackReceived) {
+      hs.ackReceived = true
+      this.#serverComplete(f)
+      return
+    } else if (code === HELLO_ACK_CODE) {
+      // A HELLO_ACK that does not carry this connection's HELLO id (e.g. another connection's).
+      const why = `HELLO_ACK with id ${requestIdHex(f.requestId)}, expected ${requestIdHex(hs.helloId)}`
+      if (hs.init.handshakeMode !== 'lenient') {
+        this.#fail(new HandshakeError(why), 'handshake-failed')
+        return
+      }
       this.stats.droppedFrames.handshake++
+      this.#report(new HandshakeError(`${why}: dropped`))
       return
     }
     // 3. A pending reply (first frame with the id, any type).
-    if (this.#pending.size > 0) {
-      const wait = this.#pending.take(f.requestId)
+    const pending = this.#pending
+    if (pending !== undefined && pending.size > 0) {
+      const wait = pending.take(f.requestId)
       if (wait !== undefined) {
-        // Copied: the awaiting code runs later and the transport's payload may be a view.
-        wait.settle(copyFrame(f))
+        wait.settle(f)
         return
       }
     }
-    if (code === PONG.code) {
+    if (code === PONG_CODE) {
       this.stats.droppedFrames.unsolicitedPong++
       return
     }
     // 4. Application frames: held until the handshake is done, so nothing reaches handlers before onReady.
-    if (!this.#handshakeDone) {
-      this.#hold(f)
-      return
-    }
-    this.#deliver(f)
+    this.#hold(hs, f)
   }
 
   #deliver(f: Frame): void {
-    const onMessage = this.#init.onMessage
+    const onMessage = this.#onMessage
     this.stats.delivered++
     if (onMessage === undefined) return
     try {
-      onMessage(new Response(this.registry.resolve(f.code), f), this)
+      onMessage(new Response(this.registry.resolve(f.code), f, receiveClock()), this)
     } catch (error) {
       this.#report(error instanceof Error ? error : new Error(String(error)), 'onMessage threw')
     }
   }
 
-  #hold(f: Frame): void {
-    const early = this.#early!
-    if (early.length >= this.#maxEarlyFrames || this.#earlyBytes + f.payload.length > this.#maxEarlyBytes) {
-      this.#fail(
-        new PreHandshakeOverflowError(early.length + 1, this.#earlyBytes + f.payload.length),
-        'handshake-failed',
-      )
+  #hold(hs: HandshakeState, f: Frame): void {
+    hs.early ??= []
+    const early = hs.early
+    const n = f.payload.length
+    if (
+      early.length >= (hs.init.maxEarlyFrames ?? DEFAULT_MAX_EARLY_FRAMES) ||
+      hs.earlyBytes + n > (hs.init.maxEarlyBytes ?? DEFAULT_MAX_EARLY_BYTES)
+    ) {
+      this.#fail(new PreHandshakeOverflowError(early.length + 1, hs.earlyBytes + n), 'handshake-failed')
       return
     }
-    this.#earlyBytes += f.payload.length
+    hs.earlyBytes += n
     early.push(copyFrame(f))
+  }
+
+  #onDrain(): void {
+    if (this.#sx !== undefined) this.#sx.sendState = 'ok'
+    this.#onDrainCb?.(this)
   }
 
   #clientHello(f: Frame): void {
@@ -705,14 +911,15 @@ export class Session {
     }
     this.#peerVersion = hello.version
     this.#setPeerCaps(hello.capabilities)
-    this.#helloId = f.requestId
-    this.#peerAuth = hello.capabilities?.has(CAP_AUTH) === true
-    const mine = this.#peerAuth ? withAuthCap(this.#caps) : this.#caps
+    this.#hs!.helloId = f.requestId
+    this.#hs!.peerAuth = hello.capabilities?.has(CAP_AUTH) === true
+    const mine = this.#hs!.peerAuth ? withAuthCap(this.#hs!.init.capabilities) : this.#hs!.init.capabilities
     let ack: Uint8Array
     let secure = false
-    if (this.#clientHs !== undefined) {
+    const clientHs = this.#sx?.clientHs
+    if (clientHs !== undefined) {
       try {
-        const r = this.#clientHs.receiveHello(f.payload, this.protocolVersion, mine)
+        const r = clientHs.receiveHello(f.payload, this.protocolVersion, mine)
         ack = r.ack
         secure = r.status === 'awaiting-finished'
       } catch (error) {
@@ -723,7 +930,7 @@ export class Session {
       // Capabilities only to a server that announced some: a reference server gets the reference's exact bytes.
       ack = encodeHelloPayload(this.protocolVersion, hello.capabilities !== null ? mine : undefined)
     }
-    this.sendFrame(HELLO_ACK.code, f.requestId, ack)
+    this.sendFrame(HELLO_ACK_CODE, f.requestId, ack)
     if (secure) {
       this.#sec = SEC_AWAIT // the server's Finished comes next
       return
@@ -733,24 +940,24 @@ export class Session {
 
   /** Client, once the HELLO_ACK is out and the channel (if any) is up: send the token or complete. */
   #clientProceed(): void {
-    if (!this.#peerAuth) {
+    if (!this.#hs!.peerAuth) {
       this.#complete()
       return
     }
-    const t = this.#init.token
+    const t = this.#hs!.init.token
     const token = t === undefined ? EMPTY : typeof t === 'string' ? Buffer.from(t, 'utf8') : t
-    this.#auth = AUTH_WAIT_VERDICT
-    this.sendFrame(AUTH_CODE, this.#helloId, token)
+    this.#hs!.auth = AUTH_WAIT_VERDICT
+    this.sendFrame(AUTH_CODE, this.#hs!.helloId, token)
   }
 
   /** Server, once the HELLO_ACK is in and the channel (if any) is up: authenticate or complete. */
   #serverProceed(): void {
-    if (this.#init.authenticate === undefined) {
+    if (this.#hs!.init.authenticate === undefined) {
       this.#complete()
       return
     }
-    if (this.#peerAuth) {
-      this.#auth = AUTH_WAIT_TOKEN // the client's AUTH comes next
+    if (this.#hs!.peerAuth) {
+      this.#hs!.auth = AUTH_WAIT_TOKEN // the client's AUTH comes next
       return
     }
     this.#decide(undefined)
@@ -758,14 +965,14 @@ export class Session {
 
   /** An AUTH / AUTH_RESULT during the authentication phase; false for any other frame (held as early). */
   #authFrame(f: Frame): boolean {
-    if (f.requestId !== this.#helloId) return false
-    if (this.#auth === AUTH_WAIT_TOKEN && f.code === AUTH_CODE) {
+    if (f.requestId !== this.#hs!.helloId) return false
+    if (this.#hs!.auth === AUTH_WAIT_TOKEN && f.code === AUTH_CODE) {
       this.#decide(new Uint8Array(f.payload))
       return true
     }
-    if (this.#auth === AUTH_WAIT_VERDICT && f.code === AUTH_RESULT_CODE) {
+    if (this.#hs!.auth === AUTH_WAIT_VERDICT && f.code === AUTH_RESULT_CODE) {
       if (f.payload.length >= 1 && f.payload[0] === 1) {
-        this.#auth = AUTH_NONE
+        this.#hs!.auth = AUTH_NONE
         this.#complete()
       } else {
         const why = f.payload.length > 1 ? Buffer.from(f.payload.subarray(1)).toString('utf8') : ''
@@ -780,11 +987,11 @@ export class Session {
   }
 
   #decide(token: Uint8Array | undefined): void {
-    this.#auth = AUTH_DECIDING
+    this.#hs!.auth = AUTH_DECIDING
     const info: AuthenticateInfo = {
       remoteAddress: this.connection.remoteAddress,
       remotePort: this.connection.remotePort,
-      capabilities: this.#peerCaps,
+      capabilities: this.peerCapabilities,
       token,
       encrypted: this.#channel !== undefined,
       peerIdentity: this.#channel?.peerIdentity,
@@ -792,7 +999,7 @@ export class Session {
     }
     let verdict: boolean | Promise<boolean>
     try {
-      verdict = this.#init.authenticate!(info, this)
+      verdict = this.#hs!.init.authenticate!(info, this)
     } catch (error) {
       this.#report(error instanceof Error ? error : new Error(String(error)), 'authenticate threw')
       verdict = false
@@ -812,15 +1019,15 @@ export class Session {
 
   #verdict(ok: boolean): void {
     if (this.#closed) return
-    this.#auth = AUTH_NONE
+    this.#hs!.auth = AUTH_NONE
     if (ok) {
-      if (this.#peerAuth) this.sendFrame(AUTH_RESULT_CODE, this.#helloId, Uint8Array.of(1))
+      if (this.#hs!.peerAuth) this.sendFrame(AUTH_RESULT_CODE, this.#hs!.helloId, Uint8Array.of(1))
       this.#complete()
       return
     }
     const error = new AuthenticationError('refused by the server (authenticate returned false)')
-    this.#log.warning(() => `closing: ${error.message}`, { conn: this.connection.id })
-    if (this.#peerAuth) this.sendFrame(AUTH_RESULT_CODE, this.#helloId, Uint8Array.of(0))
+    this.#logAt(LogLevel.WARNING)?.warning(() => `closing: ${error.message}`, { conn: this.connection.id })
+    if (this.#hs!.peerAuth) this.sendFrame(AUTH_RESULT_CODE, this.#hs!.helloId, Uint8Array.of(0))
     // Graceful: the verdict is written before the end.
     this.sendCloseNotify()
     this.connection.close().catch(() => {})
@@ -828,8 +1035,8 @@ export class Session {
   }
 
   #serverComplete(f: Frame): void {
-    if (f.code !== HELLO_ACK.code) {
-      if (this.#mode === 'strict') {
+    if (f.code !== HELLO_ACK_CODE) {
+      if (this.#hs!.init.handshakeMode !== 'lenient') {
         this.#fail(
           new HandshakeError(`expected HELLO_ACK (code 11) with the HELLO id, got code ${f.code}`),
           'handshake-failed',
@@ -844,26 +1051,29 @@ export class Session {
     try {
       hello = decodeHelloPayload(f.payload)
     } catch (cause) {
-      if (this.#mode === 'strict') {
+      if (this.#hs!.init.handshakeMode !== 'lenient') {
         this.#fail(new HandshakeError('malformed HELLO_ACK', { cause }), 'handshake-failed')
         return
       }
     }
     if (hello !== undefined) {
-      if (this.#mode === 'strict' && !versionsCompatible(hello.version, this.protocolVersion)) {
+      if (
+        this.#hs!.init.handshakeMode !== 'lenient' &&
+        !versionsCompatible(hello.version, this.protocolVersion)
+      ) {
         this.#fail(new VersionMismatchError(this.protocolVersion, hello.version), 'version-mismatch')
         return
       }
       this.#peerVersion = hello.version
       this.#setPeerCaps(hello.capabilities)
-      this.#peerAuth = hello.capabilities?.has(CAP_AUTH) === true
+      this.#hs!.peerAuth = hello.capabilities?.has(CAP_AUTH) === true
     }
     this.#serverAck(hello === undefined ? undefined : f.payload)
   }
 
   /** Server: the HELLO_ACK (or a lenient completion) is in; negotiate encryption, then proceed. */
   #serverAck(ackPayload: Uint8Array | undefined): void {
-    const hs = this.#serverHs
+    const hs = this.#sx?.serverHs
     if (hs !== undefined) {
       let r: ReturnType<ServerHandshake['receiveAck']>
       try {
@@ -889,13 +1099,13 @@ export class Session {
   #startChannel(channel: SecureChannel): void {
     this.#channel = channel
     this.#sec = SEC_UP
-    this.#inner = new FrameDecoder({
+    this.#sx!.inner = new FrameDecoder({
       onFrame: (f) => this.#handle(f),
       onError: (e) => this.#onInnerDecodeError(e),
       maxMessageSize: Number.POSITIVE_INFINITY,
-      ...(this.#init.dropUnknownTypes === true ? { registry: this.registry } : {}),
+      ...(this.#sx!.dropUnknownTypes ? { registry: this.registry } : {}),
     })
-    this.#log.debug(() => `secure channel up (${this.role})`)
+    this.#logAt(LogLevel.DEBUG)?.debug(() => `secure channel up (${this.role})`)
   }
 
   /** An outer frame once encryption was negotiated: only SECURE frames are acceptable. */
@@ -920,13 +1130,13 @@ export class Session {
     }
     try {
       if (!up) {
-        if (this.#clientHs !== undefined) {
-          const { channel, finished } = this.#clientHs.receiveFinished(f.payload)
+        if (this.#sx!.clientHs !== undefined) {
+          const { channel, finished } = this.#sx!.clientHs.receiveFinished(f.payload)
           if (finished !== undefined) this.connection.send(SECURE_CODE, 0, finished, 0)
           this.#startChannel(channel)
           this.#clientProceed()
         } else {
-          this.#startChannel(this.#serverHs!.receiveClientFinished(f.payload))
+          this.#startChannel(this.#sx!.serverHs!.receiveClientFinished(f.payload))
           this.#serverProceed()
         }
         return
@@ -938,7 +1148,7 @@ export class Session {
       while (o + HEADER <= plaintext.length) o += HEADER + plaintext.readUInt32BE(o + 2)
       if (o !== plaintext.length)
         throw new SecureProtocolError('a record that does not end on a frame boundary')
-      this.#inner!.push(plaintext)
+      this.#sx!.inner!.push(plaintext)
     } catch (error) {
       this.#fail(error instanceof Error ? error : new Error(String(error)), reason)
     }
@@ -957,11 +1167,11 @@ export class Session {
   #sendSealed(code: number, requestId: number, payload: Uint8Array): SendResult {
     if (this.#closed || this.connection.closed || this.#channel!.closeSent) return 'closed'
     const n = HEADER + payload.length
-    if (n + RECORD_EXTRA + HEADER > this.#maxMessageSize) {
-      throw new FrameTooLargeError(code, n + RECORD_EXTRA + HEADER, this.#maxMessageSize)
+    if (n + RECORD_EXTRA + HEADER > this.#sx!.maxMessageSize) {
+      throw new FrameTooLargeError(code, n + RECORD_EXTRA + HEADER, this.#sx!.maxMessageSize)
     }
     const timestamp = Date.now()
-    if (n >= this.#flushBytes) {
+    if (n >= this.#sx!.flushBytes) {
       // A large frame: its own record, no copy into the batch.
       this.#flush()
       if (this.#closed) return 'closed'
@@ -969,38 +1179,42 @@ export class Session {
       writeFrame(one, 0, code, requestId, payload, timestamp)
       this.#write(one)
     } else {
-      if (this.#outLen + n > this.#flushBytes) this.#flush()
+      if (this.#sx!.outLen + n > this.#sx!.flushBytes) this.#flush()
       if (this.#closed) return 'closed'
-      let out = this.#out
-      if (out === undefined || out.length < this.#outLen + n) {
-        const grown = Buffer.allocUnsafe(Math.min(this.#flushBytes, Math.max(1024, 2 * (this.#outLen + n))))
-        if (out !== undefined && this.#outLen > 0) out.copy(grown, 0, 0, this.#outLen)
-        this.#out = out = grown
+      let out = this.#sx!.out
+      if (out === undefined || out.length < this.#sx!.outLen + n) {
+        const grown = Buffer.allocUnsafe(
+          Math.min(this.#sx!.flushBytes, Math.max(1024, 2 * (this.#sx!.outLen + n))),
+        )
+        if (out !== undefined && this.#sx!.outLen > 0) out.copy(grown, 0, 0, this.#sx!.outLen)
+        this.#sx!.out = out = grown
       }
-      this.#outLen = writeFrame(out, this.#outLen, code, requestId, payload, timestamp)
-      if (!this.#flushQueued) {
-        this.#flushQueued = true
-        queueMicrotask(this.#endOfTick)
+      this.#sx!.outLen = writeFrame(out, this.#sx!.outLen, code, requestId, payload, timestamp)
+      if (!this.#sx!.flushQueued) {
+        this.#sx!.flushQueued = true
+        queueMicrotask(this.#sx!.endOfTick)
       }
     }
     this.stats.messagesOut++
     this.stats.bytesOut += n
-    return this.#closed ? 'closed' : this.#sendState
+    return this.#closed ? 'closed' : this.#sx!.sendState
   }
 
-  readonly #endOfTick = (): void => {
-    this.#flushQueued = false
+  #endOfTick(): void {
+    if (this.#sx === undefined) return
+    this.#sx.flushQueued = false
     this.#flush()
     // Idle connections do not keep a burst-sized buffer.
-    if (this.#out !== undefined && this.#out.length > SECURE_BATCH_KEEP_BYTES) this.#out = undefined
+    const sx = this.#sx
+    if (sx.out !== undefined && sx.out.length > SECURE_BATCH_KEEP_BYTES) sx.out = undefined
   }
 
   /** Seals and writes the batch, if any. */
   #flush(): void {
-    if (this.#outLen === 0 || this.#closed) return
-    const len = this.#outLen
-    this.#outLen = 0
-    this.#write(this.#out!.subarray(0, len))
+    if (this.#sx === undefined || this.#sx.outLen === 0 || this.#closed) return
+    const len = this.#sx!.outLen
+    this.#sx!.outLen = 0
+    this.#write(this.#sx!.out!.subarray(0, len))
   }
 
   #write(frames: Uint8Array): void {
@@ -1013,7 +1227,7 @@ export class Session {
       this.#fail(error instanceof Error ? error : new Error(String(error)), 'protocol-error')
       return
     }
-    if (r === 'backpressure') this.#sendState = 'backpressure'
+    if (r === 'backpressure') this.#sx!.sendState = 'backpressure'
     else if (r === 'overflow') {
       // A record the connection refused leaves a gap in the sequence: the stream cannot go on.
       this.#fail(new SendRejectedError(r), 'overflow')
@@ -1021,35 +1235,45 @@ export class Session {
   }
 
   #setPeerCaps(caps: Capabilities | null): void {
-    this.#peerCaps = caps ?? new Map()
+    // Left undefined when empty: the getters create empty ones on demand.
+    this.#peerCaps = caps ?? undefined
+    const mine = this.#hs!.init.capabilities
+    this.#shared = undefined
+    if (caps === null || mine === undefined) return
     const shared = new Set<string>()
-    if (this.#caps !== undefined) for (const k of this.#peerCaps.keys()) if (this.#caps.has(k)) shared.add(k)
+    for (const k of caps.keys()) if (mine.has(k)) shared.add(k)
     this.#shared = shared
   }
 
   #complete(): void {
+    const hs = this.#hs!
     this.#handshakeDone = true
-    if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer)
-    this.#handshakeTimer = undefined
-    this.#log.debug(() => `handshake done (${this.role}, peer version ${this.#peerVersion ?? '?'})`)
+    if (hs.timer !== undefined) clearTimeout(hs.timer)
+    hs.timer = undefined
+    this.#logAt(LogLevel.DEBUG)?.debug(
+      () => `handshake done (${this.role}, peer version ${this.#peerVersion ?? '?'})`,
+    )
     try {
-      this.#init.onReady?.(this)
+      hs.init.onReady?.(this)
     } catch (error) {
       this.#report(error instanceof Error ? error : new Error(String(error)), 'onReady threw')
     }
-    this.#resolveReady()
-    const early = this.#early!
-    this.#early = undefined
-    this.#earlyBytes = 0
-    for (const f of early) {
-      if (this.#closed) break
-      this.#deliver(f)
+    hs.resolve?.()
+    // The handshake state (and the init object it holds) is dropped: an idle session keeps only what it uses.
+    this.#hs = undefined
+    const early = hs.early
+    hs.early = undefined
+    if (early !== undefined) {
+      for (const f of early) {
+        if (this.#closed) break
+        this.#deliver(f)
+      }
     }
-    if (!this.#closed) this.#startHeartbeat()
+    if (!this.#closed) this.#startHeartbeat(hs)
   }
 
-  #startHeartbeat(): void {
-    const hb = this.#init.heartbeat
+  #startHeartbeat(hs: HandshakeState): void {
+    const hb = hs.init.heartbeat
     if (hb === undefined || hb === false) return
     const interval = hb === true ? DEFAULT_HEARTBEAT_INTERVAL : hb.interval
     const timeout = hb === true ? interval : (hb.timeout ?? interval)
@@ -1086,12 +1310,15 @@ export class Session {
   }
 
   #report(error: Error, what?: string): void {
-    this.#log.warning(() => `${what ?? 'dropped frame'}: ${error.name}: ${error.message}`, {
-      conn: this.connection.id,
-      peer: `${this.connection.remoteAddress}:${this.connection.remotePort}`,
-    })
+    this.#logAt(LogLevel.WARNING)?.warning(
+      () => `${what ?? 'dropped frame'}: ${error.name}: ${error.message}`,
+      {
+        conn: this.connection.id,
+        peer: `${this.connection.remoteAddress}:${this.connection.remotePort}`,
+      },
+    )
     try {
-      this.#init.onError?.(error, this)
+      this.#onError?.(error, this)
     } catch {
       // an onError that throws must not break reception
     }
@@ -1101,7 +1328,10 @@ export class Session {
 
   #fail(error: Error, reason: SessionCloseReason): void {
     if (this.#closed) return
-    this.#log.warning(() => `closing: ${error.message}`, { conn: this.connection.id, reason })
+    this.#logAt(LogLevel.WARNING)?.warning(() => `closing: ${error.message}`, {
+      conn: this.connection.id,
+      reason,
+    })
     this.#finish(reason, error)
     this.connection.destroy()
   }
@@ -1118,22 +1348,25 @@ export class Session {
   #finish(reason: SessionCloseReason, error?: Error): void {
     if (this.#closed) return
     this.#closed = true
-    if (this.#handshakeTimer !== undefined) clearTimeout(this.#handshakeTimer)
+    const hs = this.#hs
+    this.#hs = undefined
+    if (hs?.timer !== undefined) clearTimeout(hs.timer)
     if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer)
-    this.#handshakeTimer = undefined
     this.#heartbeatTimer = undefined
-    this.#early = undefined
-    this.#outLen = 0
-    this.#out = undefined
+    const sx = this.#sx
+    if (sx !== undefined) {
+      sx.outLen = 0
+      sx.out = undefined
+    }
     this.#channel?.dispose()
-    this.#pending.failAll(
+    this.#pending?.failAll(
       () =>
         new ConnectionClosedError(`connection closed (${reason}) while waiting for a reply`, {
           cause: error,
         }),
     )
-    if (!this.#handshakeDone) {
-      this.#rejectReady(
+    if (!this.#handshakeDone && hs?.reject !== undefined) {
+      hs.reject(
         error ?? new ConnectionClosedError(`connection closed (${reason}) before the handshake completed`),
       )
     }
@@ -1141,15 +1374,37 @@ export class Session {
     if (error !== undefined) info.error = error
     this.#closeInfo = info
     try {
-      this.#init.onClose?.(info, this)
+      this.#onCloseCb?.(info, this)
     } catch (e) {
-      this.#log.error(() => `onClose threw: ${String(e)}`)
+      this.#logAt(LogLevel.ERROR)?.error(() => `onClose threw: ${String(e)}`)
     }
   }
 
-  /** For tests and diagnostics: true while the pending table holds a timer. */
+  /**
+   * The logger for a line at `level`, or undefined when that level is off. With `logPeer`, the per-peer child
+   * logger is created here, on the first line emitted (the level check is the parent's: they share it).
+   */
+  #logAt(level: LogLevel): LoggerLike | undefined {
+    const log = this.#log
+    if (!log.isLevelEnabled(level)) return undefined
+    if (!this.#logPeer) return log
+    this.#logPeer = false
+    const child = log.child({ peer: `${this.connection.remoteAddress}:${this.connection.remotePort}` })
+    this.#log = child
+    return child
+  }
+
+  /**
+   * For tests and diagnostics: true while the pending table holds a timer for a pending wait. (An idle timer
+   * may be left to lapse while the session is open; it never holds the event loop and the close clears it.)
+   */
   get timerArmed(): boolean {
-    return this.#pending.timerArmed
+    return this.#pending?.timerArmed === true
+  }
+
+  /** For tests: true while any timer of the pending table exists, idle or not (false once closed). */
+  get timerScheduled(): boolean {
+    return this.#pending?.timerScheduled === true
   }
 }
 
