@@ -624,7 +624,7 @@ async function main() {
   )
 
   const rbFrames = Number(process.env.BENCH_REMOTE_FRAMES ?? 250)
-  for (const workUs of [0, 100]) {
+  for (const workUs of [0, 400]) {
     console.log(
       `\n5${workUs === 0 ? 'a' : 'b'}. Worker core's workload: 4 clients in another process × ${rbFrames} frames of 256 KiB (pre-encoded), server handler busy ${workUs} µs per frame`,
     )

@@ -52,13 +52,19 @@ export class SharedDecoder {
 }
 
 const shared = new WeakMap<ResolvedOptions, SharedDecoder>()
+// The last lookup: a process usually has one transport, and this runs once per socket chunk.
+let lastOpts: ResolvedOptions | undefined
+let lastDecoder: SharedDecoder | undefined
 
 /** The shared decoder of the transport these options belong to (options are resolved once per transport). */
 export function sharedDecoder(opts: ResolvedOptions): SharedDecoder {
+  if (opts === lastOpts) return lastDecoder!
   let d = shared.get(opts)
   if (d === undefined) {
     d = new SharedDecoder(opts)
     shared.set(opts, d)
   }
+  lastOpts = opts
+  lastDecoder = d
   return d
 }

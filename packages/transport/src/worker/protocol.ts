@@ -30,6 +30,8 @@ export interface BatchMessage {
   closes?: number[]
 }
 
+const MAX_BATCH_HINT = 2 * 1024 * 1024
+
 /** A growable byte buffer whose ArrayBuffer is handed over (transferred) whole when posted. */
 export class BatchWriter {
   buf: Buffer
@@ -54,8 +56,10 @@ export class BatchWriter {
   /** Takes the bytes written so far (to transfer) and starts a fresh buffer. */
   take(): { buf: ArrayBuffer; len: number } {
     const out = { buf: this.buf.buffer as ArrayBuffer, len: this.len }
-    this.#hint = Math.max(4096, Math.min(this.#hint, 2 ** Math.ceil(Math.log2(this.len + 1))))
-    this.buf = Buffer.allocUnsafeSlow(Math.max(this.#hint, 4096))
+    // The next batch starts at the size this one needed (bounded), so that a stream of large frames does not
+    // grow (and copy) every batch from a small buffer again.
+    this.#hint = Math.min(MAX_BATCH_HINT, Math.max(4096, 2 ** Math.ceil(Math.log2(this.len + 1))))
+    this.buf = Buffer.allocUnsafeSlow(this.#hint)
     this.len = 0
     return out
   }
