@@ -1,6 +1,6 @@
 import { MessageType, Response } from '@veltix/codec'
 import { describe, expect, it } from 'vitest'
-import { DispatchQueueFullError, HandlerError, Router } from '../src/index.js'
+import { DispatchQueue, DispatchQueueFullError, HandlerError, Router } from '../src/index.js'
 
 const CHAT = new MessageType(200, 'chat')
 const ECHO = new MessageType(201, 'echo')
@@ -251,5 +251,38 @@ describe('failures', () => {
 
   it('concurrency below 1 is a RangeError', () => {
     expect(() => new Router({ concurrency: 0 })).toThrow(RangeError)
+  })
+})
+
+describe('DispatchQueue subclasses', () => {
+  it('a subclass (e.g. a per-connection record) works as the queue; waiting jobs run in order, close drops them', async () => {
+    class Conn extends DispatchQueue {
+      readonly name = 'c1'
+    }
+    const type = new MessageType(250, 'sub')
+    const router = new Router<string>()
+    const seen: string[] = []
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    router.route(type, async (res) => {
+      seen.push(res.text())
+      if (res.text() === 'a') await gate
+    })
+    const q = new Conn()
+    expect(q.size).toBe(0)
+    const frame = (t: string) =>
+      new Response(type, { code: 250, requestId: 1, timestamp: 0, payload: new TextEncoder().encode(t) })
+    router.dispatch(q, frame('a'), q.name)
+    router.dispatch(q, frame('b'), q.name)
+    router.dispatch(q, frame('c'), q.name)
+    expect(q.size).toBe(2)
+    release()
+    await new Promise((r) => setTimeout(r, 10))
+    expect(seen).toEqual(['a', 'b', 'c'])
+    expect(q.size).toBe(0)
+    expect(q.active).toBe(0)
+    expect(q.close()).toBe(0)
   })
 })

@@ -723,7 +723,14 @@ export class Session {
     if (signal !== undefined) signal.addEventListener('abort', wait, ONCE)
     // In the table before the send: an in-memory peer may answer synchronously.
     table.add(wait)
-    const result = this.sendFrame(code, id, payload)
+    let result: SendResult
+    try {
+      result = this.sendFrame(code, id, payload)
+    } catch (error) {
+      // e.g. FrameTooLargeError from an encrypted send: the wait rejects with it and leaves the table.
+      if (table.delete(wait)) wait.fail(error instanceof Error ? error : new Error(String(error)))
+      return promise
+    }
     if (result !== 'ok' && result !== 'backpressure' && table.delete(wait)) {
       wait.fail(result === 'closed' ? new NotConnectedError() : new SendRejectedError(result))
     }

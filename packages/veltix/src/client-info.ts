@@ -18,18 +18,23 @@ export interface ClientInfoSource {
 export class ClientInfo extends Tags {
   /** The transport connection: pass it to `sender.send(request, client.conn)`. */
   readonly conn: Connection
-  /** The peer's `[ip, port]`. */
-  readonly addr: readonly [string, number]
   /** Local wall-clock time the connection was accepted, ms since the epoch. */
   readonly connectedAt: number
   readonly #source: ClientInfoSource
+  #addr: readonly [string, number] | undefined
 
   constructor(conn: Connection, source: ClientInfoSource) {
     super()
     this.conn = conn
-    this.addr = [conn.remoteAddress, conn.remotePort]
     this.connectedAt = Date.now()
     this.#source = source
+    this.#addr = undefined
+  }
+
+  /** The peer's `[ip, port]` (the same array every time; made on first use). */
+  get addr(): readonly [string, number] {
+    this.#addr ??= [this.conn.remoteAddress, this.conn.remotePort]
+    return this.#addr
   }
 
   /** True once the HELLO / HELLO_ACK exchange completed (stays true after the connection closes). */
@@ -58,6 +63,6 @@ export class ClientInfo extends Tags {
   }
 
   override toString(): string {
-    return `${this.addr[0]}:${this.addr[1]}`
+    return `${this.conn.remoteAddress}:${this.conn.remotePort}`
   }
 }

@@ -6,8 +6,8 @@ import {
   type Request,
   type Response,
 } from '@veltix/codec'
-import type { LoggerLike } from '@veltix/logger'
-import { type DispatchQueue, Router } from '@veltix/router'
+import { type LoggerLike, LogLevel } from '@veltix/logger'
+import { DispatchQueue, Router } from '@veltix/router'
 import {
   fingerprint,
   generateIdentity,
@@ -15,6 +15,7 @@ import {
   Session,
   type SessionCloseInfo,
   type SessionEncryptionInit,
+  type SessionInit,
 } from '@veltix/session'
 import { type Connection, createServerTransport, type ServerTransport } from '@veltix/transport'
 import { invoke, report } from './callbacks.js'
@@ -42,6 +43,9 @@ export interface WaitOptions {
 
 type ServerState = 'idle' | 'starting' | 'listening' | 'closing'
 
+type ServerSessionCallbacks = Required<Pick<SessionInit, 'onReady' | 'onMessage' | 'onClose'>> &
+  Pick<SessionInit, 'authenticate'>
+
 /** Per-address bookkeeping of the connection limits. */
 interface AddressEntry {
   open: number
@@ -49,24 +53,37 @@ interface AddressEntry {
   newInWindow: number
 }
 
-/** One accepted connection (internal). */
-class Peer {
-  session: Session | undefined
-  info: ClientInfo
-  queue: DispatchQueue
-  /** Set once `ON_DISCONNECT` has fired (or once it is known it never will). */
-  ended = false
-  /** Messages and bytes sent by broadcast (the session does not see them). */
-  broadcastOut = 0
-  broadcastBytes = 0
-  /** Per-connection rate window (limits only). */
-  windowStart = 0
-  windowMessages = 0
-  windowBytes = 0
+/** Per-connection rate window (created only when message / byte limits are configured). */
+interface RateWindow {
+  start: number
+  messages: number
+  bytes: number
+}
 
-  constructor(conn: Connection, queue: DispatchQueue) {
-    this.queue = queue
+/**
+ * One accepted connection (internal). It is the connection's `DispatchQueue` too (one object, not two), and
+ * the session's `data`, so one set of session callbacks per server serves every connection (no closures per
+ * connection). Memory per idle connection matters: fields are few and declared in one order.
+ */
+class Peer extends DispatchQueue {
+  session: Session | undefined
+  readonly info: ClientInfo
+  /** Set once `ON_DISCONNECT` has fired (or once it is known it never will). */
+  ended: boolean
+  /** Messages and bytes sent by broadcast (the session does not see them). */
+  broadcastOut: number
+  broadcastBytes: number
+  /** Per-connection rate window (limits only). */
+  window: RateWindow | undefined
+
+  constructor(conn: Connection) {
+    super()
+    this.session = undefined
     this.info = new ClientInfo(conn, this)
+    this.ended = false
+    this.broadcastOut = 0
+    this.broadcastBytes = 0
+    this.window = undefined
   }
 
   get handshakeDone(): boolean {
@@ -137,6 +154,7 @@ export class Server {
   readonly #rateLimited: boolean
   #authRefused = 0
   readonly #limitStats = { refusedConnections: 0, droppedMessages: 0, closedConnections: 0 }
+  #callbacks: ServerSessionCallbacks | undefined
 
   constructor(config: ServerConfigInit | ServerConfig = {}) {
     this.config = config instanceof ServerConfig ? config : new ServerConfig(config)
@@ -257,7 +275,7 @@ export class Server {
     if (transport === undefined) return
     this.#state = 'closing'
     this.#closing = (async () => {
-      const queues = [...this.#peers.values()].map((p) => p.queue)
+      const queues: DispatchQueue[] = [...this.#peers.values()]
       // Encrypted clients are told the end is deliberate (close-notify), not a truncation.
       for (const p of this.#peers.values()) p.session?.sendCloseNotify()
       try {
@@ -412,11 +430,11 @@ export class Server {
   #accept(conn: Connection): void {
     this.#acceptedTotal++
     if (this.#perAddress && !this.#admit(conn)) return
-    const peer = new Peer(conn, this.#router.createQueue())
-    const log = this.#logger.child({ peer: `${conn.remoteAddress}:${conn.remotePort}` })
+    const peer = new Peer(conn)
     this.#peers.set(conn, peer)
     this.#known.set(conn, peer)
     try {
+      const cb = this.#sessionCallbacks()
       peer.session = new Session({
         connection: conn,
         role: 'server',
@@ -427,20 +445,14 @@ export class Server {
         maxMessageSize: this.config.maxMessageSize,
         ...(this.#encryption === undefined ? {} : { encryption: this.#encryption }),
         ...(this.config.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
-        ...(this.config.authenticate === undefined
-          ? {}
-          : { authenticate: (info) => this.config.authenticate!(authInfo(conn, info)) }),
-        logger: log,
-        onReady: () => {
-          log.debug('client connected')
-          invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect, peer.info)
-        },
-        onMessage: this.#rateLimited
-          ? (response) => {
-              if (this.#withinRate(peer, response)) this.#router.dispatch(peer.queue, response, peer.info)
-            }
-          : (response) => this.#router.dispatch(peer.queue, response, peer.info),
-        onClose: (info) => this.#closed(peer, info),
+        ...(cb.authenticate === undefined ? {} : { authenticate: cb.authenticate }),
+        // Lines carry { peer: 'address:port' } through a child logger made on the first line emitted.
+        logger: this.#logger,
+        logPeer: true,
+        data: peer,
+        onReady: cb.onReady,
+        onMessage: cb.onMessage,
+        onClose: cb.onClose,
       })
     } catch (error) {
       // A session that cannot even start (should not happen): the connection must not linger.
@@ -448,6 +460,39 @@ export class Server {
       this.#peers.delete(conn)
       conn.destroy(error instanceof Error ? error : undefined)
     }
+  }
+
+  /** The session callbacks, one set per server (the connection's `Peer` is `session.data`). */
+  #sessionCallbacks(): ServerSessionCallbacks {
+    let cb = this.#callbacks
+    if (cb !== undefined) return cb
+    const router = this.#router
+    const authenticate = this.config.authenticate
+    cb = {
+      onReady: (session) => {
+        const peer = session.data as Peer
+        if (this.#logger.isLevelEnabled(LogLevel.DEBUG)) {
+          this.#logger.debug('client connected', { peer: peer.info.toString() })
+        }
+        invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect, peer.info)
+      },
+      onMessage: this.#rateLimited
+        ? (response, session) => {
+            const peer = session.data as Peer
+            if (this.#withinRate(peer, response)) router.dispatch(peer, response, peer.info)
+          }
+        : (response, session) => {
+            const peer = session.data as Peer
+            router.dispatch(peer, response, peer.info)
+          },
+      onClose: (info, session) => this.#closed(session.data as Peer, info),
+      authenticate:
+        authenticate === undefined
+          ? undefined
+          : (info, session) => authenticate(authInfo(session.connection, info)),
+    }
+    this.#callbacks = cb
+    return cb
   }
 
   /** Per-address limits at accept time; false = the connection was closed. */
@@ -492,17 +537,19 @@ export class Server {
   #withinRate(peer: Peer, response: Response): boolean {
     const l = this.config.limits
     const now = performance.now()
-    if (now - peer.windowStart >= 1000) {
-      peer.windowStart = now
-      peer.windowMessages = 0
-      peer.windowBytes = 0
+    let w = peer.window
+    if (w === undefined) peer.window = w = { start: now, messages: 0, bytes: 0 }
+    else if (now - w.start >= 1000) {
+      w.start = now
+      w.messages = 0
+      w.bytes = 0
     }
-    peer.windowMessages++
-    peer.windowBytes += response.content.length
+    w.messages++
+    w.bytes += response.content.length
     let over: RateLimitError | undefined
-    if (l.maxMessagesPerSecond > 0 && peer.windowMessages > l.maxMessagesPerSecond) {
+    if (l.maxMessagesPerSecond > 0 && w.messages > l.maxMessagesPerSecond) {
       over = new RateLimitError('maxMessagesPerSecond', l.maxMessagesPerSecond)
-    } else if (l.maxBytesPerSecond > 0 && peer.windowBytes > l.maxBytesPerSecond) {
+    } else if (l.maxBytesPerSecond > 0 && w.bytes > l.maxBytesPerSecond) {
       over = new RateLimitError('maxBytesPerSecond', l.maxBytesPerSecond)
     }
     if (over === undefined) return true
@@ -524,7 +571,7 @@ export class Server {
     peer.ended = true
     this.#peers.delete(peer.info.conn)
     if (this.#perAddress) {
-      const e = this.#addresses.get(peer.info.addr[0])
+      const e = this.#addresses.get(peer.info.conn.remoteAddress)
       if (e !== undefined && e.open > 0) e.open--
     }
     if (info.reason === 'auth-refused') this.#authRefused++

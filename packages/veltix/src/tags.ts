@@ -7,49 +7,55 @@ export type TagValue = unknown
  * `hasAnyTags([])` false, `getTag` null when absent.
  */
 export class Tags {
-  readonly #tags = new Map<string, TagValue>()
+  // Created on the first tag: most connections never get one, and an empty Map costs ~150 bytes each.
+  #map: Map<string, TagValue> | undefined = undefined
 
   /** Adds `tag` (with `value`, default `true`); false, and nothing changed, when it already exists. */
   addTag(tag: string, value: TagValue = true): boolean {
-    if (this.#tags.has(tag)) return false
-    this.#tags.set(tag, value)
+    this.#map ??= new Map()
+    if (this.#map.has(tag)) return false
+    this.#map.set(tag, value)
     return true
   }
 
   /** Sets `tag` to `value` whether or not it exists. */
   setTag(tag: string, value: TagValue = true): void {
-    this.#tags.set(tag, value)
+    this.#map ??= new Map()
+    this.#map.set(tag, value)
   }
 
   removeTag(tag: string): boolean {
-    return this.#tags.delete(tag)
+    return this.#map?.delete(tag) === true
   }
 
   hasTag(tag: string): boolean {
-    return this.#tags.has(tag)
+    return this.#map?.has(tag) === true
   }
 
   hasAllTags(tags: Iterable<string>): boolean {
-    for (const t of tags) if (!this.#tags.has(t)) return false
+    for (const t of tags) if (this.#map?.has(t) !== true) return false
     return true
   }
 
   hasAnyTags(tags: Iterable<string>): boolean {
-    for (const t of tags) if (this.#tags.has(t)) return true
+    const m = this.#map
+    if (m === undefined) return false
+    for (const t of tags) if (m.has(t)) return true
     return false
   }
 
   /** The tag's value, or null when absent. */
   getTag<T = TagValue>(tag: string): T | null {
-    return this.#tags.has(tag) ? (this.#tags.get(tag) as T) : null
+    const m = this.#map
+    return m?.has(tag) === true ? (m.get(tag) as T) : null
   }
 
   /** Every tag name. */
   getTags(): string[] {
-    return [...this.#tags.keys()]
+    return this.#map === undefined ? [] : [...this.#map.keys()]
   }
 
   clearTags(): void {
-    this.#tags.clear()
+    this.#map?.clear()
   }
 }
