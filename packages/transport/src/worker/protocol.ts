@@ -7,6 +7,7 @@
 export const TO_WORKER_DATA = 1 // [type u8][key u32][len u32][bytes]            raw inbound socket bytes
 export const TO_WORKER_FRAME = 2 // [type u8][key u32][code u16][rid u32][ts f64][len u32][payload]  to encode
 export const TO_WORKER_RAW = 3 // [type u8][key u32][len u32][bytes]             already-encoded frames (order)
+export const TO_WORKER_SYNC = 4 // [type u8][key u32]                             acknowledge this key's bytes now
 
 /** Worker → main. */
 export const TO_MAIN_FRAME = 1 // [type u8][key u32][code u16][rid u32][ts f64][len u32][payload]  decoded, CRC ok
@@ -21,6 +22,7 @@ export const FRAME_RECORD_HEADER = 1 + 4 + 2 + 4 + 8 + 4
 export const BYTES_RECORD_HEADER = 1 + 4 + 4
 export const ERROR_RECORD_SIZE = 1 + 4 + 1 + 2 + 4 + 4 + 4 + 4 + 8
 export const ACK_RECORD_SIZE = 1 + 4 + 4 + 1
+export const SYNC_RECORD_SIZE = 1 + 4
 
 /** A batch message. `opens` / `closes` (connection keys) are applied before the records. */
 export interface BatchMessage {

@@ -185,6 +185,7 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     // Bytes read before the peer's FIN may still be in the worker: deliver their frames first.
     if (this.#inflightIn > 0 && this.#linked && !this.dropInbound) {
       this.#finishPending = true
+      this.#link.sync(this.#key)
       return
     }
     this.#unlinkAndFinish()

@@ -11,6 +11,7 @@ import {
   HEADER_SIZE,
   writeFrame,
 } from '@veltix/codec'
+import { WORKER_MAX_INFLIGHT_IN } from '../constants.js'
 import {
   ACK_RECORD_SIZE,
   type BatchMessage,
@@ -20,6 +21,7 @@ import {
   ERROR_RECORD_SIZE,
   ERROR_TOO_LARGE,
   FRAME_RECORD_HEADER,
+  SYNC_RECORD_SIZE,
   TO_MAIN_ACK,
   TO_MAIN_ENCODED,
   TO_MAIN_ERROR,
@@ -27,6 +29,7 @@ import {
   TO_WORKER_DATA,
   TO_WORKER_FRAME,
   TO_WORKER_RAW,
+  TO_WORKER_SYNC,
 } from './protocol.js'
 
 const port = parentPort
@@ -34,6 +37,9 @@ if (port === null) throw new Error('@veltix/transport worker: must run as a work
 
 const out = new BatchWriter(64 * 1024)
 const acks = new Map<number, number>()
+const syncs = new Set<number>()
+// Acknowledge at least this often mid-frame: far below the main thread's read pause (WORKER_MAX_INFLIGHT_IN).
+const ACK_EVERY = WORKER_MAX_INFLIGHT_IN / 4
 // The ENCODED record being extended while consecutive frames go to the same connection.
 let encKey = -1
 let encHeaderAt = -1
@@ -136,6 +142,7 @@ port.on('message', (m: BatchMessage) => {
     for (const k of m.closes) {
       open.delete(k)
       own.delete(k)
+      acks.delete(k)
     }
   if (m.buf !== undefined) {
     const b = Buffer.from(m.buf, 0, m.len)
@@ -143,7 +150,10 @@ port.on('message', (m: BatchMessage) => {
     while (i < m.len) {
       const type = b[i]!
       const key = b.readUInt32BE(i + 1)
-      if (type === TO_WORKER_FRAME) {
+      if (type === TO_WORKER_SYNC) {
+        syncs.add(key)
+        i += SYNC_RECORD_SIZE
+      } else if (type === TO_WORKER_FRAME) {
         const code = b.readUInt16BE(i + 5)
         const rid = b.readUInt32BE(i + 7)
         const ts = b.readDoubleBE(i + 11)
@@ -169,6 +179,10 @@ port.on('message', (m: BatchMessage) => {
     }
   }
   for (const [key, n] of acks) {
+    // Mid-frame, acknowledgements wait (one message back per frame, not per chunk) unless they add up,
+    // the main thread asks (its socket closed), or the stream stopped here.
+    if (own.has(key) && n < ACK_EVERY && !syncs.has(key) && open.has(key)) continue
+    acks.delete(key)
     let o = out.reserve(ACK_RECORD_SIZE)
     out.buf[o++] = TO_MAIN_ACK
     o = out.buf.writeUInt32BE(key, o)
@@ -176,7 +190,7 @@ port.on('message', (m: BatchMessage) => {
     out.buf[o++] = own.has(key) ? 0 : 1
     out.len = o
   }
-  acks.clear()
+  syncs.clear()
   encKey = -1
   if (out.len > 0) {
     const batch = out.take()

@@ -9,6 +9,7 @@ import {
   BatchWriter,
   BYTES_RECORD_HEADER,
   FRAME_RECORD_HEADER,
+  SYNC_RECORD_SIZE,
   TO_MAIN_ACK,
   TO_MAIN_ENCODED,
   TO_MAIN_ERROR,
@@ -16,6 +17,7 @@ import {
   TO_WORKER_DATA,
   TO_WORKER_FRAME,
   TO_WORKER_RAW,
+  TO_WORKER_SYNC,
 } from './protocol.js'
 
 /** What a worker link calls back on a connection it serves (implemented by WorkerConnection). */
@@ -57,6 +59,7 @@ export class WorkerLink {
   #opens: Array<{ key: number; maxMessageSize: number }> = []
   #closes: number[] = []
   #scheduled = false
+  #late = false
   #dead: Error | undefined
   #terminating = false
 
@@ -102,10 +105,20 @@ export class WorkerLink {
 
   data(key: number, chunk: Uint8Array): void {
     this.#bytes(TO_WORKER_DATA, key, chunk)
+    this.#scheduleLate()
+  }
+
+  /** Asks the worker to acknowledge what it has of `key` now (it otherwise holds acks mid-frame). */
+  sync(key: number): void {
+    const o = this.#out.reserve(SYNC_RECORD_SIZE)
+    this.#out.buf[o] = TO_WORKER_SYNC
+    this.#out.len = this.#out.buf.writeUInt32BE(key, o + 1)
+    this.#schedule()
   }
 
   raw(key: number, frames: Uint8Array): void {
     this.#bytes(TO_WORKER_RAW, key, frames)
+    this.#schedule()
   }
 
   frame(key: number, code: number, requestId: number, payload: Uint8Array, timestamp: number): void {
@@ -134,7 +147,6 @@ export class WorkerLink {
     o = b.writeUInt32BE(n, o)
     b.set(bytes, o)
     out.len = o + n
-    this.#schedule()
   }
 
   #schedule(): void {
@@ -147,6 +159,23 @@ export class WorkerLink {
 
   #scheduledPost = (): void => {
     this.#scheduled = false
+    this.post()
+  }
+
+  /**
+   * Inbound bytes: posted in the check phase of this loop turn (setImmediate, not a timer), so that every
+   * chunk read in one poll phase (libuv reads a busy socket several times per turn) travels in one message.
+   */
+  #scheduleLate(): void {
+    if (this.#out.len >= this.#batchBytes) this.post()
+    else if (!this.#scheduled && !this.#late) {
+      this.#late = true
+      setImmediate(this.#latePost)
+    }
+  }
+
+  #latePost = (): void => {
+    this.#late = false
     this.post()
   }
 

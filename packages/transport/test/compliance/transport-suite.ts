@@ -176,6 +176,22 @@ export function transportCompliance(cut: CoreUnderTest): void {
       expect(c.stats.framesIn).toBe(N + 2)
     })
 
+    it('a peer that ends in the middle of a large frame: earlier frames delivered, close reported once', async () => {
+      const { port, accepted } = await startServer()
+      const raw = await rawConnect(port)
+      raws.push(raw)
+      const whole = encodeFrame({ code: 200, requestId: 1, payload: Buffer.alloc(150_000, 1) })
+      const cut = encodeFrame({ code: 201, requestId: 2, payload: Buffer.alloc(300_000, 2) })
+      raw.write(whole)
+      raw.end(cut.subarray(0, 200_000))
+      await waitFor(() => accepted[0]?.closes.length === 1, 20_000, 'close')
+      const rec = accepted[0]!
+      expect(rec.frames.map((f) => f.requestId)).toEqual([1])
+      expect(rec.closes[0]!.reason).toBe('remote-end')
+      await tick()
+      expect(rec.closes).toHaveLength(1)
+    })
+
     it('reassembles frames fed 1 byte at a time', async () => {
       const { port, accepted } = await startServer()
       const raw = await rawConnect(port)
