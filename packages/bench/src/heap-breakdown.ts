@@ -86,7 +86,11 @@ export async function heapBreakdown(): Promise<HeapBreakdown> {
         cur = p
       }
     }
-    const entry = (out[key] ??= { bytes: 0, count: 0 })
+    let entry = out[key]
+    if (entry === undefined) {
+      entry = { bytes: 0, count: 0 }
+      out[key] = entry
+    }
     entry.bytes += s.nodes[n * W + iSize]!
     entry.count++
   }
