@@ -151,14 +151,19 @@ class ForkedAgent implements AgentHandle {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
       const msg: ToChild = { type: 'call', id, method, args }
-      this.#child.send(msg)
+      // A child killed (by an abort, or a crash) between the check above and now: reject, never throw.
+      this.#child.send(msg, (err) => {
+        if (err === null || !this.#pending.delete(id)) return
+        reject(new ChildProcessError(`benchmark child "${this.#label}" is gone: ${err.message}`))
+      })
     })
   }
 
   async close(): Promise<void> {
     if (this.#exited) return
     const msg: ToChild = { type: 'exit' }
-    this.#child.send(msg)
+    // The channel may already be closed (the child is being killed by an abort): then just wait for the exit.
+    if (this.#child.connected) this.#child.send(msg, () => {})
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), CHILD_EXIT_TIMEOUT_MS)
     await this.#exitPromise
     clearTimeout(timer)
