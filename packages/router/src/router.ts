@@ -88,6 +88,8 @@ export class DispatchQueue {
   }
 }
 
+const NO_ROUTES = new Map<number, never>()
+
 const codeOf = (type: MessageType | number): number => (typeof type === 'number' ? type : type.code)
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -106,8 +108,10 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  */
 export class Router<Ctx = unknown> {
   readonly stats: RouterStats = { dispatched: 0, unhandled: 0, errors: 0, overflowed: 0 }
-  readonly #routes = new Map<number, RouteHandler<Ctx>>()
-  readonly #warned = new Set<number>()
+  // The shared empty map until the first route (a router with no routes allocates none); never written to.
+  #routes = NO_ROUTES as Map<number, RouteHandler<Ctx>>
+  /** Codes already reported as unhandled (created on the first: most routers never need it). */
+  #warned: Set<number> | undefined
   #receive: RouteHandler<Ctx> | undefined
   readonly #concurrency: number
   readonly #maxQueued: number
@@ -132,6 +136,7 @@ export class Router<Ctx = unknown> {
   registerRoute(type: MessageType | number, handler: RouteHandler<Ctx>): boolean {
     const code = codeOf(type)
     if (this.#routes.has(code)) return false
+    if (this.#routes === NO_ROUTES) this.#routes = new Map()
     this.#routes.set(code, handler)
     return true
   }
@@ -249,8 +254,9 @@ export class Router<Ctx = unknown> {
   #unhandled(response: Response, ctx: Ctx): void {
     this.stats.unhandled++
     const code = response.type.code
-    if (this.#warned.has(code)) return
-    this.#warned.add(code)
+    const warned = (this.#warned ??= new Set<number>())
+    if (warned.has(code)) return
+    warned.add(code)
     this.#log.warning(
       () =>
         `no route and no receive callback for ${response.type.name}(${code}); later ones of this type are not reported`,

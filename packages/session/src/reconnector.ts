@@ -111,6 +111,7 @@ export class Reconnector {
   #loopAbort: AbortController | undefined
   #sleepAbort: AbortController | undefined
   #attempt = 0
+  #hooks: Pick<SessionInit, 'onReady' | 'onMessage' | 'onClose' | 'onError'> | undefined
 
   constructor(init: ReconnectorInit) {
     this.#init = init
@@ -245,13 +246,15 @@ export class Reconnector {
    * (true) or throws `OfflineQueueFullError`; with no connection and none coming, throws `NotConnectedError`.
    */
   send(request: Request): boolean {
-    const s = this.session
-    if (s !== undefined) {
+    const s = this.#session
+    const live = s !== undefined && s.handshakeDone && !s.closed
+    if (live) {
       const q = this.offlineQueue
-      if (q !== undefined && q.size > 0) this.#flush(s)
-      if (q === undefined || q.size === 0) return s.send(request)
+      if (q === undefined) return s.send(request) // the hot path: nothing queued can exist
+      if (q.size > 0) this.#flush(s)
+      if (q.size === 0) return s.send(request)
     }
-    if (this.#state !== 'connecting' && this.#state !== 'reconnecting' && s === undefined) {
+    if (this.#state !== 'connecting' && this.#state !== 'reconnecting' && !live) {
       throw new NotConnectedError(`not connected (${this.#state})`)
     }
     if (this.offlineQueue === undefined) throw new NotConnectedError('not connected (reconnect pending)')
@@ -356,16 +359,7 @@ export class Reconnector {
       conn.destroy()
       throw this.#abortReason(signal)
     }
-    const init = this.#init
-    const session = new Session({
-      ...init.session,
-      connection: conn,
-      role: 'client',
-      onReady: (s) => this.#onReady(s),
-      onMessage: (r, s) => init.onMessage?.(r, s),
-      onClose: (info, s) => this.#onSessionClose(info, s),
-      onError: (e) => init.onError?.(e),
-    })
+    const session = this.#newSession(conn)
     this.#session = session
     const onAbort = () => session.destroy(this.#abortReason(signal))
     signal.addEventListener('abort', onAbort, { once: true })
@@ -381,6 +375,26 @@ export class Reconnector {
     } finally {
       signal.removeEventListener('abort', onAbort)
     }
+  }
+
+  /**
+   * A session on `conn`. Its callbacks are made once per reconnector, not per attempt: closures made in
+   * `#attemptOnce` would keep that attempt's context (its abort signal and listeners) alive as long as the
+   * session lives.
+   */
+  #newSession(conn: Connection): Session {
+    let hooks = this.#hooks
+    if (hooks === undefined) {
+      const init = this.#init
+      hooks = {
+        onReady: (s) => this.#onReady(s),
+        onMessage: (r, s) => init.onMessage?.(r, s),
+        onClose: (info, s) => this.#onSessionClose(info, s),
+        onError: (e) => init.onError?.(e),
+      }
+      this.#hooks = hooks
+    }
+    return new Session({ ...this.#init.session, connection: conn, role: 'client', ...hooks })
   }
 
   #onReady(s: Session): void {

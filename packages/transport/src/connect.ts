@@ -4,6 +4,7 @@ import { DEFAULT_CONNECT_TIMEOUT } from './constants.js'
 import { createRuntime } from './core.js'
 import { AbortError, ConnectError, TlsError } from './errors.js'
 import { resolveOptions } from './options.js'
+import { releaseNothing } from './runtime.js'
 import type { ClientTransportInit, Connection } from './types.js'
 
 let nextClientId = 1
@@ -68,7 +69,7 @@ export async function connect(init: ClientTransportInit): Promise<Connection> {
     const onConnect = (): void => {
       cleanup()
       const conn = runtime.createConnection(nextClientId++, socket)
-      conn.onFinished = () => void runtime.release()
+      if (runtime.release !== releaseNothing) conn.onFinished = () => void runtime.release()
       resolve(conn)
     }
     signal?.addEventListener('abort', onAbort, { once: true })

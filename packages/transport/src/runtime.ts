@@ -9,10 +9,13 @@ export interface CoreRuntime {
   release(): Promise<void>
 }
 
+/** A `release` with nothing to free (the loop core): `connect` then keeps no callback per connection. */
+export const releaseNothing = (): Promise<void> => Promise.resolve()
+
 /** The loop core: everything on the main event loop. */
 export function loopRuntime(opts: ResolvedOptions): CoreRuntime {
   return {
     createConnection: (id, socket) => new SocketConnection(id, socket, opts),
-    release: () => Promise.resolve(),
+    release: releaseNothing,
   }
 }

@@ -65,7 +65,9 @@ export class Client {
   readonly #logger: LoggerLike
   readonly #sender: Sender
   readonly #rc: Reconnector
-  readonly #queues = new WeakMap<Session, DispatchQueue>()
+  /** The dispatch queue of `#queueSession` (one session at a time is live: no map per client). */
+  #queue: DispatchQueue | undefined
+  #queueSession: Session | undefined
   /** Session of the live (or last) connection, until its stats are folded into #closedStats. */
   #current: Session | undefined
   #currentExtraOut = 0
@@ -185,7 +187,7 @@ export class Client {
     const session = this.#current
     await this.#rc.disconnect()
     // Messages still waiting behind a busy async handler are dropped.
-    if (session !== undefined) this.#queues.get(session)?.close()
+    if (session !== undefined && session === this.#queueSession) this.#queue?.close()
   }
 
   /** No further reconnection attempt (an attempt in flight finishes). */
@@ -306,11 +308,10 @@ export class Client {
   }
 
   #queueOf(session: Session): DispatchQueue {
-    let q = this.#queues.get(session)
-    if (q === undefined) {
-      q = this.#router.createQueue()
-      this.#queues.set(session, q)
-    }
+    if (session === this.#queueSession) return this.#queue!
+    const q = this.#router.createQueue()
+    this.#queue = q
+    this.#queueSession = session
     return q
   }
 
