@@ -254,7 +254,8 @@ export class Router<Ctx = unknown> {
   #unhandled(response: Response, ctx: Ctx): void {
     this.stats.unhandled++
     const code = response.type.code
-    const warned = (this.#warned ??= new Set<number>())
+    this.#warned ??= new Set<number>()
+    const warned = this.#warned
     if (warned.has(code)) return
     warned.add(code)
     this.#log.warning(

@@ -247,7 +247,7 @@ export class Reconnector {
    */
   send(request: Request): boolean {
     const s = this.#session
-    const live = s !== undefined && s.handshakeDone && !s.closed
+    const live = s?.handshakeDone === true && !s.closed
     if (live) {
       const q = this.offlineQueue
       if (q === undefined) return s.send(request) // the hot path: nothing queued can exist
