@@ -21,7 +21,7 @@ import { invoke } from './callbacks.js'
 import { ClientConfig, type ClientConfigInit } from './config.js'
 import { Events } from './events.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
-import { Sender } from './sender.js'
+import { Sender, type SenderBackend } from './sender.js'
 import type { WaitOptions } from './server.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
@@ -49,6 +49,27 @@ function sessionStats(s: Session, extraOut: number, extraBytes: number): Connect
   }
 }
 
+let clientSend: (c: Client, request: Request) => boolean
+let clientBroadcast: (c: Client, request: Request, to: Connection[]) => number
+
+/** The client's `Sender` backend: one small object rather than three closures per client. */
+class ClientBackend implements SenderBackend {
+  readonly client: Client
+  constructor(client: Client) {
+    this.client = client
+  }
+  send(request: Request): boolean {
+    return clientSend(this.client, request)
+  }
+  broadcast(request: Request, to: Connection[]): number {
+    return clientBroadcast(this.client, request, to)
+  }
+  defaultTargets(): Connection[] {
+    const conn = this.client.connection
+    return conn === null ? [] : [conn]
+  }
+}
+
 /**
  * A Veltix client (the reference's `Client`). `connect()` resolves true once the handshake is done, false
  * when the server cannot be reached (after the configured `retry` attempts) — it never throws for an
@@ -56,6 +77,11 @@ function sessionStats(s: Session, extraOut: number, extraBytes: number): Connect
  * reports each loss and failed attempt with a {@link DisconnectState}, `ON_CONNECT` each new handshake.
  */
 export class Client {
+  static {
+    clientSend = (c, request) => c.#send(request)
+    clientBroadcast = (c, request, to) => c.#broadcast(request, to)
+  }
+
   readonly config: ClientConfig
   /** Message types this client knows (system types + every routed or registered one). */
   readonly registry: MessageTypeRegistry
@@ -72,7 +98,8 @@ export class Client {
   #current: Session | undefined
   #currentExtraOut = 0
   #currentExtraBytes = 0
-  readonly #closedStats = emptyStats()
+  /** Counters of the closed connections (created when the first one closes). */
+  #closedStats: ConnectionStats | undefined
   #reconnects = 0
   #failedAttempts = 0
   #onConnect: (() => unknown) | undefined
@@ -86,14 +113,7 @@ export class Client {
     this.registry = new MessageTypeRegistry()
     this.#router = new Router<Client>({ concurrency: c.concurrency, logger: this.#logger })
     this.requestHandler = new RequestHandler(this.#router, this.registry)
-    this.#sender = new Sender({
-      send: (request) => this.#send(request),
-      broadcast: (request, to) => this.#broadcast(request, to),
-      defaultTargets: () => {
-        const conn = this.connection
-        return conn === null ? [] : [conn]
-      },
-    })
+    this.#sender = new Sender(new ClientBackend(this))
     const offlineQueue = config instanceof ClientConfig ? false : (config.offlineQueue ?? false)
     this.#rc = new Reconnector({
       transport: {
@@ -295,7 +315,8 @@ export class Client {
 
   /** Counters of this client over all its connections. */
   stats(): ClientStats {
-    const sum = addStats(emptyStats(), this.#closedStats)
+    const sum = emptyStats()
+    if (this.#closedStats !== undefined) addStats(sum, this.#closedStats)
     if (this.#current !== undefined) {
       addStats(sum, sessionStats(this.#current, this.#currentExtraOut, this.#currentExtraBytes))
     }
@@ -318,6 +339,7 @@ export class Client {
   #fold(): void {
     const s = this.#current
     if (s === undefined) return
+    this.#closedStats ??= emptyStats()
     addStats(this.#closedStats, {
       ...sessionStats(s, this.#currentExtraOut, this.#currentExtraBytes),
       pendingRequests: 0,
