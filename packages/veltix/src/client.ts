@@ -49,17 +49,26 @@ function sessionStats(s: Session, extraOut: number, extraBytes: number): Connect
   }
 }
 
-let clientSend: (c: Client, request: Request) => boolean
 let clientBroadcast: (c: Client, request: Request, to: Connection[]) => number
 
 /** The client's `Sender` backend: one small object rather than three closures per client. */
 class ClientBackend implements SenderBackend {
   readonly client: Client
-  constructor(client: Client) {
+  readonly #rc: Reconnector
+  readonly #logger: LoggerLike
+  constructor(client: Client, rc: Reconnector, logger: LoggerLike) {
     this.client = client
+    this.#rc = rc
+    this.#logger = logger
   }
+  // The send path calls the reconnector directly: one call level less keeps V8 inlining down to the codec.
   send(request: Request): boolean {
-    return clientSend(this.client, request)
+    try {
+      return this.#rc.send(request)
+    } catch (error) {
+      if (!(error instanceof NotConnectedError)) this.#logger.warning(`send: ${(error as Error).message}`)
+      return false
+    }
   }
   broadcast(request: Request, to: Connection[]): number {
     return clientBroadcast(this.client, request, to)
@@ -78,7 +87,6 @@ class ClientBackend implements SenderBackend {
  */
 export class Client {
   static {
-    clientSend = (c, request) => c.#send(request)
     clientBroadcast = (c, request, to) => c.#broadcast(request, to)
   }
 
@@ -113,7 +121,6 @@ export class Client {
     this.registry = new MessageTypeRegistry()
     this.#router = new Router<Client>({ concurrency: c.concurrency, logger: this.#logger })
     this.requestHandler = new RequestHandler(this.#router, this.registry)
-    this.#sender = new Sender(new ClientBackend(this))
     const offlineQueue = config instanceof ClientConfig ? false : (config.offlineQueue ?? false)
     this.#rc = new Reconnector({
       transport: {
@@ -148,6 +155,7 @@ export class Client {
       onDisconnect: (state) => this.#disconnected(state),
       onMessage: (response, session) => this.#router.dispatch(this.#queueOf(session), response, this),
     })
+    this.#sender = new Sender(new ClientBackend(this, this.#rc, this.#logger))
   }
 
   /** True while a connection with a completed handshake is up. */
@@ -362,15 +370,6 @@ export class Client {
     if (this.#current?.closed) this.#fold()
     else if (state.reason !== DisconnectReason.MANUAL) this.#failedAttempts++
     invoke(this.#logger, 'ON_DISCONNECT callback', this.#onDisconnect, state)
-  }
-
-  #send(request: Request): boolean {
-    try {
-      return this.#rc.send(request)
-    } catch (error) {
-      if (!(error instanceof NotConnectedError)) this.#logger.warning(`send: ${(error as Error).message}`)
-      return false
-    }
   }
 
   #broadcast(request: Request, to: Connection[]): number {
