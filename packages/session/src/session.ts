@@ -409,7 +409,8 @@ class SessionLink implements ConnectionHandler {
  */
 export class Session {
   static {
-    linkFrame = (s, f) => s.#onFrame(f)
+    // The plain case calls #handle directly: one call level less per received frame.
+    linkFrame = (s, f) => (s.#sec === SEC_NONE ? s.#handle(f) : s.#onFrame(f))
     linkDecodeError = (s, e) => s.#onDecodeError(e)
     linkDrain = (s) => s.#onDrain()
     linkClose = (s, info) => s.#onClose(info)

@@ -122,7 +122,8 @@ export abstract class ConnectionBase implements Connection {
     }
   }
 
-  protected deliverFrame(frame: Frame): void {
+  /** @internal Hands one decoded frame to the handler (the shared decoder calls it directly). */
+  deliverFrame(frame: Frame): void {
     if (this.dropInbound) return
     const stats = this.statsOrUndefined ?? this.stats
     stats.framesIn++

@@ -14,7 +14,7 @@ export class SharedDecoder {
 
   constructor(opts: ResolvedOptions) {
     this.#decoder = new FrameDecoder({
-      onFrame: (frame) => this.#target!.decodedFrame(frame),
+      onFrame: (frame) => this.#target!.deliverFrame(frame),
       onError: (error) => this.#target!.decodeFailed(error),
       maxMessageSize: opts.maxMessageSize,
       registry: opts.registry,
