@@ -56,7 +56,10 @@ const shared = new WeakMap<ResolvedOptions, SharedDecoder>()
 let lastOpts: ResolvedOptions | undefined
 let lastDecoder: SharedDecoder | undefined
 
-/** The shared decoder of the transport these options belong to (options are resolved once per transport). */
+/**
+ * The shared decoder of the transport these options belong to (options are resolved once per server
+ * transport; client connections with the same settings share one resolved object, see `resolveOptions`).
+ */
 export function sharedDecoder(opts: ResolvedOptions): SharedDecoder {
   if (opts === lastOpts) return lastDecoder!
   let d = shared.get(opts)
