@@ -78,7 +78,7 @@ export class MessageTypeRegistry {
   // The decoder's per-frame lookup is two array reads: a page per high byte of the code, one byte per code in
   // it. Pages are allocated on first use (a registry typically needs one or two: about 1.5 KiB in all, where
   // a flat table of every code would cost 64 KiB per client); unused ones share one all-zero page.
-  readonly #pages: Uint8Array[] = new Array<Uint8Array>(256).fill(EMPTY_PAGE)
+  readonly #pages: Uint8Array[] = []
 
   constructor(types: Iterable<MessageType> = SYSTEM_TYPES) {
     for (const t of types) this.register(t)
@@ -97,10 +97,12 @@ export class MessageTypeRegistry {
       )
     }
     this.#byCode.set(type.code, type)
-    let page = this.#pages[type.code >>> 8]!
+    const hi = type.code >>> 8
+    while (this.#pages.length <= hi) this.#pages.push(EMPTY_PAGE) // packed, never holey
+    let page = this.#pages[hi]!
     if (page === EMPTY_PAGE) {
       page = new Uint8Array(256)
-      this.#pages[type.code >>> 8] = page
+      this.#pages[hi] = page
     }
     page[type.code & 0xff] = 1
     return true
@@ -109,13 +111,14 @@ export class MessageTypeRegistry {
   /** Removes the type with `code`; false when there was none. */
   unregister(code: number): boolean {
     if (!this.#byCode.delete(code)) return false
-    this.#pages[code >>> 8]![code & 0xff] = 0
+    this.#pages[code >>> 8]![code & 0xff] = 0 // registered, so its page exists
     return true
   }
 
   has(code: number): boolean {
     // Anything but an integer from 0 to 65535 (negative, fractional, too large) fails the first test.
-    return (code & 0xffff) === code && this.#pages[code >>> 8]![code & 0xff] === 1
+    const page = this.#pages[code >>> 8]
+    return (code & 0xffff) === code && page !== undefined && page[code & 0xff] === 1
   }
 
   get(code: number): MessageType | undefined {

@@ -9,6 +9,8 @@ export interface RequestInit {
   requestId?: Uint8Array | number
 }
 
+const EMPTY_PAYLOAD = new Uint8Array(0)
+
 /** A message to send: a type, a payload (bytes or UTF-8 text) and a 4-byte request id. */
 export class Request {
   readonly type: MessageType
@@ -18,11 +20,13 @@ export class Request {
   /** True when the id was generated here rather than given by the caller. */
   readonly generatedId: boolean
 
-  constructor(type: MessageType, payload: PayloadInput = new Uint8Array(0), init: RequestInit = {}) {
+  constructor(type: MessageType, payload: PayloadInput = EMPTY_PAYLOAD, init?: RequestInit) {
+    // No `init = {}` default: that would allocate an object per request on the hot path.
+    const requestId = init?.requestId
     this.type = type
     this.payload = toPayload(payload)
-    this.generatedId = init.requestId === undefined
-    this.id = init.requestId === undefined ? nextRequestId() : toRequestId(init.requestId)
+    this.generatedId = requestId === undefined
+    this.id = requestId === undefined ? nextRequestId() : toRequestId(requestId)
   }
 
   /** The 4 request-id bytes. */
