@@ -275,18 +275,10 @@ export class ServerHandshake {
       const shared = x25519(this.#eph!.privateKey, kx)
       this.#eph = undefined
       const th = transcriptHash(this.#hello!, ackPayload!)
-      const keys = deriveTrafficKeys(shared, th)
-      shared.fill(0)
       this.#th = th
-      this.#send = new RecordCipher(keys.serverToClientKey, keys.serverToClientIv, this.#maxRecords, 'send')
-      this.#receive = new RecordCipher(
-        keys.clientToServerKey,
-        keys.clientToServerIv,
-        this.#maxRecords,
-        'receive',
-      )
-      keys.clientToServerKey.fill(0)
-      keys.serverToClientKey.fill(0)
+      const [send, receive] = trafficCiphers(shared, th, 'server', this.#maxRecords)
+      this.#send = send
+      this.#receive = receive
       const finished = this.#send.seal(
         RECORD_FINISHED,
         undefined,
@@ -451,18 +443,10 @@ export class ClientHandshake {
       const ack = encodeHelloPayload(version, mergeCapabilities(capabilities, ours))
       const shared = x25519(eph.privateKey, kx)
       const th = transcriptHash(helloPayload, ack)
-      const keys = deriveTrafficKeys(shared, th)
-      shared.fill(0)
       this.#th = th
-      this.#send = new RecordCipher(keys.clientToServerKey, keys.clientToServerIv, this.#maxRecords, 'send')
-      this.#receive = new RecordCipher(
-        keys.serverToClientKey,
-        keys.serverToClientIv,
-        this.#maxRecords,
-        'receive',
-      )
-      keys.clientToServerKey.fill(0)
-      keys.serverToClientKey.fill(0)
+      const [send, receive] = trafficCiphers(shared, th, 'client', this.#maxRecords)
+      this.#send = send
+      this.#receive = receive
       this.#state = 'awaiting-finished'
       return { status: 'awaiting-finished', ack }
     })
@@ -540,6 +524,30 @@ export class ClientHandshake {
       throw e
     }
   }
+}
+
+/**
+ * The two record ciphers of `role` (send, receive) from the X25519 secret and the transcript hash; the secret
+ * and the derived keys are wiped once the ciphers hold them.
+ */
+function trafficCiphers(
+  shared: Uint8Array,
+  th: Uint8Array,
+  role: 'server' | 'client',
+  maxRecords: number,
+): [RecordCipher, RecordCipher] {
+  const keys = deriveTrafficKeys(shared, th)
+  shared.fill(0)
+  const s2c = [keys.serverToClientKey, keys.serverToClientIv] as const
+  const c2s = [keys.clientToServerKey, keys.clientToServerIv] as const
+  const [out, inc] = role === 'server' ? [s2c, c2s] : [c2s, s2c]
+  const ciphers: [RecordCipher, RecordCipher] = [
+    new RecordCipher(out[0], out[1], maxRecords, 'send'),
+    new RecordCipher(inc[0], inc[1], maxRecords, 'receive'),
+  ]
+  keys.clientToServerKey.fill(0)
+  keys.serverToClientKey.fill(0)
+  return ciphers
 }
 
 function ed25519Key(raw: Uint8Array): KeyObject {
