@@ -18,6 +18,7 @@ const HOST = '127.0.0.1'
 // Raw baseline: a net server that cuts the stream into 22-byte-header frames and checks each CRC, and a net
 // client that encodes frames with writeFrame into 64 KiB chunks and respects write() backpressure.
 
+/** Raw `net` baseline server: cuts the same 22-byte frames, checks the CRC, calls `onFrame(socket, buf, o, size)`. */
 function rawServer(onFrame) {
   const server = net.createServer((socket) => {
     socket.setNoDelay(true)
@@ -30,7 +31,7 @@ function rawServer(onFrame) {
         if (buf.length - o < 22 + size) break
         const payload = buf.subarray(o + 22, o + 22 + size)
         if (crc32(payload) !== buf.readUInt32BE(o + 6)) throw new Error('bad crc')
-        onFrame(socket)
+        onFrame(socket, buf, o, payload)
         o += 22 + size
       }
       pending = o === buf.length ? undefined : buf.subarray(o)
@@ -203,28 +204,11 @@ async function pingPong(kind, core, count) {
 }
 
 function rawEchoServer() {
-  const server = net.createServer((socket) => {
-    socket.setNoDelay(true)
-    let pending
-    socket.on('data', (chunk) => {
-      let buf = pending === undefined ? chunk : Buffer.concat([pending, chunk])
-      let o = 0
-      while (buf.length - o >= 22) {
-        const size = buf.readUInt32BE(o + 2)
-        if (buf.length - o < 22 + size) break
-        const payload = buf.subarray(o + 22, o + 22 + size)
-        if (crc32(payload) !== buf.readUInt32BE(o + 6)) throw new Error('bad crc')
-        const out = Buffer.allocUnsafe(22 + size)
-        writeFrame(out, 0, buf.readUInt16BE(o), buf.readUInt32BE(o + 18), payload, Date.now())
-        socket.write(out)
-        o += 22 + size
-      }
-      pending = o === buf.length ? undefined : buf.subarray(o)
-      buf = undefined
-    })
-    socket.on('error', () => {})
+  return rawServer((socket, buf, o, payload) => {
+    const out = Buffer.allocUnsafe(22 + payload.length)
+    writeFrame(out, 0, buf.readUInt16BE(o), buf.readUInt32BE(o + 18), payload, Date.now())
+    socket.write(out)
   })
-  return new Promise((resolve) => server.listen(0, HOST, () => resolve(server)))
 }
 
 // ---------------------------------------------------------------------------------------------------------
