@@ -130,3 +130,52 @@ describe('record types', () => {
     }
   })
 })
+
+describe('ciphers prepared in idle time', () => {
+  const tick = () => new Promise<void>((r) => setImmediate(r))
+
+  it('records sealed and opened with prepared ciphers are the ones fresh ciphers make and open', async () => {
+    const a = channelPair(1000)
+    const b = channelPair(1000)
+    const frames = Array.from({ length: 12 }, (_, i) => Buffer.from(`frame ${i}`.repeat(i + 1)))
+    // a: one record per tick (each seal finds the cipher prepared after the previous one); b: all at once
+    const viaPrepared: Buffer[] = []
+    for (const f of frames) {
+      viaPrepared.push(Buffer.from(a.c.seal(200, 0, 1, f)))
+      await tick()
+    }
+    const viaFresh = frames.map((f) => Buffer.from(b.c.seal(200, 0, 1, f)))
+    expect(viaPrepared).toEqual(viaFresh)
+    // opened one per tick on a (prepared deciphers), all at once on b
+    for (const [i, rec] of viaPrepared.entries()) {
+      expect(Buffer.from(a.s.open(rec)!.payload)).toEqual(frames[i])
+      await tick()
+    }
+    for (const [i, rec] of viaFresh.entries()) expect(Buffer.from(b.s.open(rec)!.payload)).toEqual(frames[i])
+    a.c.dispose()
+    a.s.dispose()
+    b.c.dispose()
+    b.s.dispose()
+  })
+
+  it('a prepared decipher still refuses a tampered, replayed or reordered record and a close-notify still opens', async () => {
+    const { c, s } = channelPair(1000)
+    const recs = [0, 1, 2, 3].map((i) => Buffer.from(c.seal(200, 0, 1, Buffer.from(`r${i}`))))
+    expect(s.open(recs[0]!)).not.toBeNull()
+    await tick() // the decipher for record 1 is now prepared
+    const tampered = Buffer.from(recs[1]!)
+    tampered[5]! ^= 0x40
+    expect(() => s.open(tampered)).toThrow(/record 1/)
+    expect(() => s.open(recs[0]!)).toThrow(expect.objectContaining({ name: 'ReplayError' }))
+    expect(() => s.open(recs[2]!)).toThrow(expect.objectContaining({ name: 'ReorderError' }))
+    expect(Buffer.from(s.open(recs[1]!)!.payload)).toEqual(Buffer.from('r1'))
+    await tick()
+    expect(Buffer.from(s.open(recs[2]!)!.payload)).toEqual(Buffer.from('r2'))
+    expect(Buffer.from(s.open(recs[3]!)!.payload)).toEqual(Buffer.from('r3'))
+    await tick() // prepared for a data record; the close-notify (another AAD) must still open
+    expect(s.open(c.sealClose())).toBeNull()
+    expect(s.peerClosed).toBe(true)
+    c.dispose()
+    s.dispose()
+  })
+})
