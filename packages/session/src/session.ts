@@ -1,12 +1,13 @@
 import { randomInt } from 'node:crypto'
 import {
   type Capabilities,
+  ChecksumMismatchError,
   type CodecError,
+  crc32,
   DEFAULT_MAX_MESSAGE_SIZE,
   decodeHelloPayload,
   encodeHelloPayload,
   type Frame,
-  FrameDecoder,
   FrameTooLargeError,
   HELLO,
   HELLO_ACK,
@@ -17,6 +18,7 @@ import {
   type Request,
   Response,
   requestIdHex,
+  UnknownMessageTypeError,
   versionsCompatible,
   writeFrame,
 } from '@veltix/codec'
@@ -232,6 +234,7 @@ export interface WaitOptions {
 
 const EMPTY = new Uint8Array(0)
 const HEADER = 22
+const TWO_32 = 0x1_0000_0000
 
 /** Secure phase: none (plain), waiting for the peer's Finished, channel up. */
 const SEC_NONE = 0
@@ -298,7 +301,6 @@ class HandshakeState {
 class SecureState {
   serverHs: ServerHandshake | undefined = undefined
   clientHs: ClientHandshake | undefined = undefined
-  inner: FrameDecoder | undefined = undefined
   out: Buffer | undefined = undefined
   outLen = 0
   flushQueued = false
@@ -1117,12 +1119,6 @@ export class Session {
   #startChannel(channel: SecureChannel): void {
     this.#channel = channel
     this.#sec = SEC_UP
-    this.#sx!.inner = new FrameDecoder({
-      onFrame: (f) => this.#handle(f),
-      onError: (e) => this.#onInnerDecodeError(e),
-      maxMessageSize: Number.POSITIVE_INFINITY,
-      ...(this.#sx!.dropUnknownTypes ? { registry: this.registry } : {}),
-    })
     this.#logAt(LogLevel.DEBUG)?.debug(() => `secure channel up (${this.role})`)
   }
 
@@ -1146,6 +1142,7 @@ export class Session {
       this.#fail(new SecureProtocolError('a SECURE frame with a non-zero outer id or timestamp'), reason)
       return
     }
+    let plaintext: Buffer | null
     try {
       if (!up) {
         if (this.#sx!.clientHs !== undefined) {
@@ -1159,16 +1156,46 @@ export class Session {
         }
         return
       }
-      const plaintext = this.#channel!.openRecord(f.payload)
+      plaintext = this.#channel!.openRecord(f.payload)
       if (plaintext === null) return // the peer's close-notify: its end follows
       // Checked before anything in it is delivered: a record is all whole frames or nothing.
       let o = 0
       while (o + HEADER <= plaintext.length) o += HEADER + plaintext.readUInt32BE(o + 2)
       if (o !== plaintext.length)
         throw new SecureProtocolError('a record that does not end on a frame boundary')
-      this.#sx!.inner!.push(plaintext)
     } catch (error) {
       this.#fail(error instanceof Error ? error : new Error(String(error)), reason)
+      return
+    }
+    this.#deliverRecord(plaintext)
+  }
+
+  /**
+   * The inner frames of an authentic record, whole and back to back (checked by the caller): cut here
+   * directly, no stream decoder (a record is one buffer; nothing spans records). Each inner CRC is still
+   * checked, as the wire format has one.
+   */
+  #deliverRecord(pt: Buffer): void {
+    const registry = this.#sx!.dropUnknownTypes ? this.registry : undefined
+    let o = 0
+    while (o < pt.length && !this.#closed) {
+      const code = pt.readUInt16BE(o)
+      const size = pt.readUInt32BE(o + 2)
+      const expected = pt.readUInt32BE(o + 6)
+      const timestamp = pt.readUInt32BE(o + 10) * TWO_32 + pt.readUInt32BE(o + 14)
+      const requestId = pt.readUInt32BE(o + 18)
+      const payload = pt.subarray(o + HEADER, o + HEADER + size)
+      o += HEADER + size
+      const actual = size === 0 ? 0 : crc32(payload)
+      if (actual !== expected) {
+        this.#onInnerDecodeError(new ChecksumMismatchError(code, size, expected, actual, requestId))
+        return
+      }
+      if (registry !== undefined && !registry.has(code)) {
+        this.#onInnerDecodeError(new UnknownMessageTypeError(code, size, requestId))
+        continue
+      }
+      this.#handle({ code, requestId, timestamp, payload })
     }
   }
 

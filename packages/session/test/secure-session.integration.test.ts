@@ -242,7 +242,7 @@ function manualClient(conn: Connection): Promise<{ channel: SecureChannel; frame
 }
 
 describe('encrypted session, hand-made records', () => {
-  function serverPair() {
+  function serverPair(extra: Partial<SessionInit> = {}) {
     const [a, b] = createConnectionPair()
     const closes: SessionCloseInfo[] = []
     const got: Response[] = []
@@ -253,6 +253,7 @@ describe('encrypted session, hand-made records', () => {
       encryption: { policy: 'required', identity },
       onMessage: (r) => got.push(r),
       onClose: (i) => closes.push(i),
+      ...extra,
     })
     cleanup.push(() => s.destroy())
     return { s, b, closes, got }
@@ -267,6 +268,35 @@ describe('encrypted session, hand-made records', () => {
     b.send(SECURE_CODE, 0, channel.sealFrames(buf), 0)
     await until(() => got.length === 3)
     expect(got.map((r) => r.text())).toEqual(['a', 'b', 'c'])
+  })
+
+  it('an inner frame with a bad CRC closes with SecureProtocolError after the frames before it', async () => {
+    const { b, closes, got } = serverPair()
+    const { channel } = await manualClient(b)
+    const buf = Buffer.alloc(3 * 23)
+    let o = 0
+    for (const t of ['a', 'b', 'c']) o = writeFrame(buf, o, ECHO.code, 1, Buffer.from(t), 0)
+    buf[23 + 22]! ^= 1 // the second frame's payload: its CRC no longer matches
+    b.send(SECURE_CODE, 0, channel.sealFrames(buf), 0)
+    await until(() => closes.length === 1)
+    expect(closes[0]!.error).toBeInstanceOf(SecureProtocolError)
+    expect(closes[0]!.error?.message).toMatch(/inner frame/)
+    expect(closes[0]!.reason).toBe('protocol-error')
+    expect(got.map((r) => r.text())).toEqual(['a'])
+  })
+
+  it('dropUnknownTypes drops and counts inner frames of undeclared codes; the others still arrive', async () => {
+    const { s, b, closes, got } = serverPair({ dropUnknownTypes: true })
+    const { channel } = await manualClient(b)
+    const buf = Buffer.alloc(3 * 23)
+    let o = writeFrame(buf, 0, ECHO.code, 1, Buffer.from('a'), 0)
+    o = writeFrame(buf, o, 450, 2, Buffer.from('?'), 0)
+    writeFrame(buf, o, ECHO.code, 3, Buffer.from('c'), 0)
+    b.send(SECURE_CODE, 0, channel.sealFrames(buf), 0)
+    await until(() => got.length === 2)
+    expect(got.map((r) => r.text())).toEqual(['a', 'c'])
+    expect(s.stats.droppedFrames.unknownType).toBe(1)
+    expect(closes).toHaveLength(0)
   })
 
   it('a record that does not end on a frame boundary closes with SecureProtocolError', async () => {

@@ -78,23 +78,21 @@ export class RecordCipher {
   }
 
   /**
-   * Seals `head` + `body` as one record of `type`: `type(1) | ciphertext | tag(16)`, the type byte being the
-   * AAD. Throws `SequenceExhaustedError` at the limit (before using the nonce).
+   * Seals `body` as one record of `type`: `type(1) | ciphertext | tag(16)`, the type byte being the AAD.
+   * Throws `SequenceExhaustedError` at the limit (before using the nonce).
    */
-  seal(type: number, head: Uint8Array | undefined, body: Uint8Array): Buffer {
+  seal(type: number, body: Uint8Array): Buffer {
     if (this.seq >= this.#max) throw new SequenceExhaustedError('send', this.#max)
-    const headLen = head === undefined ? 0 : head.length
-    const ptLen = headLen + body.length
+    const ptLen = body.length
     const out = Buffer.allocUnsafe(1 + ptLen + TAG_SIZE)
     out[0] = type
-    if (head !== undefined) out.set(head, 1)
-    out.set(body, 1 + headLen)
     let cipher = this.#take() as CipherChaCha20Poly1305 | undefined
     if (cipher === undefined || type !== RECORD_DATA) {
       cipher = createCipheriv(CIPHER, this.#key, this.#nonceFor(this.seq), OPTS)
       cipher.setAAD(out.subarray(0, 1), { plaintextLength: ptLen })
     }
-    const ct = cipher.update(out.subarray(1, 1 + ptLen))
+    // The ciphertext comes back in a new buffer (node:crypto has no in-place update): copied once, into `out`.
+    const ct = cipher.update(body)
     cipher.final()
     out.set(ct, 1)
     cipher.getAuthTag().copy(out, 1 + ptLen)
@@ -255,7 +253,7 @@ export class SecureChannel {
     if (this.#sentClose || this.#disposed) throw new ChannelClosedError('send')
     const frame = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
     writeFrame(frame, 0, code, requestId, payload, timestamp)
-    return this.#send.seal(RECORD_DATA, undefined, frame)
+    return this.#send.seal(RECORD_DATA, frame)
   }
 
   /**
@@ -265,7 +263,7 @@ export class SecureChannel {
    */
   sealFrames(frames: Uint8Array): Uint8Array {
     if (this.#sentClose || this.#disposed) throw new ChannelClosedError('send')
-    return this.#send.seal(RECORD_DATA, undefined, frames)
+    return this.#send.seal(RECORD_DATA, frames)
   }
 
   /**
@@ -274,7 +272,7 @@ export class SecureChannel {
    */
   sealClose(): Uint8Array {
     if (this.#sentClose || this.#disposed) throw new ChannelClosedError('send')
-    const out = this.#send.seal(RECORD_CLOSE, undefined, new Uint8Array(0))
+    const out = this.#send.seal(RECORD_CLOSE, new Uint8Array(0))
     this.#sentClose = true
     return out
   }

@@ -281,7 +281,6 @@ export class ServerHandshake {
       this.#receive = receive
       const finished = this.#send.seal(
         RECORD_FINISHED,
-        undefined,
         sign(null, signed(LABEL_SERVER_FINISHED, th), this.#identity.privateKey),
       )
       if (needFinished) {
@@ -476,7 +475,7 @@ export class ClientHandshake {
       let finished: Uint8Array | undefined
       if (this.#sendFinished) {
         const s = sign(null, signed(LABEL_CLIENT_FINISHED, th), this.#identity!.privateKey)
-        finished = this.#send!.seal(RECORD_FINISHED, undefined, s)
+        finished = this.#send!.seal(RECORD_FINISHED, s)
       }
       this.#state = 'secure'
       const channel = new SecureChannel(this.#send!, this.#receive!, {
