@@ -51,10 +51,10 @@ import {
   VersionMismatchError,
 } from './errors.js'
 import { PendingTable, type PendingWait } from './pending-table.js'
-import type { ClientAuthPolicy } from './secure/capabilities.js'
+import { type ClientAuthPolicy, readEnc } from './secure/capabilities.js'
 import type { SecureChannel } from './secure/channel.js'
 import { SECURE, SECURE_CODE } from './secure/constants.js'
-import { SecureProtocolError, TruncatedStreamError } from './secure/errors.js'
+import { EncryptionRequiredError, SecureProtocolError, TruncatedStreamError } from './secure/errors.js'
 import {
   type ClientHandshake,
   createClientHandshake,
@@ -275,6 +275,15 @@ function receiveClock(): number {
     queueMicrotask(clockReset)
   }
   return clockNow
+}
+
+/** A plain client's look at the server's HELLO: does it announce `encryption: 'required'`? (A malformed entry: no.) */
+function serverRequiresEncryption(caps: Capabilities | null): boolean {
+  try {
+    return readEnc(caps)?.policy === 'required'
+  } catch {
+    return false
+  }
 }
 
 /** State needed only until the handshake is done: dropped then (or at the close), so an idle session is small. */
@@ -947,6 +956,17 @@ export class Session {
         return
       }
     } else {
+      if (serverRequiresEncryption(hello.capabilities)) {
+        // It would refuse our plain HELLO_ACK: say why here, typed, instead of letting the connection just end.
+        this.#fail(
+          new EncryptionRequiredError(
+            'peer',
+            "the server requires encryption and this client has it off (set encryption: 'optional' or 'required')",
+          ),
+          'handshake-failed',
+        )
+        return
+      }
       // Capabilities only to a server that announced some: a reference server gets the reference's exact bytes.
       ack = encodeHelloPayload(this.protocolVersion, hello.capabilities !== null ? mine : undefined)
     }

@@ -149,14 +149,19 @@ for (const core of [SocketCore.LOOP, SocketCore.WORKER]) {
       expect(states[0]!.error).toBeInstanceOf(EncryptionRequiredError)
     })
 
-    it('a required server refuses a plain client (which then sees the connection end)', async () => {
+    it('a plain client meets a required server: EncryptionRequiredError on connect, not retried', async () => {
       const srv = await startServer(core, { encryption: { policy: 'required', identity } })
-      const { c, states } = client(srv.port, core, {})
-      await c.connect().catch(() => {}) // a plain client completes on its own HELLO_ACK, or sees the end first
+      const { c, states } = client(srv.port, core, {}, 3)
+      const error = await c.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(EncryptionRequiredError)
+      expect((error as EncryptionRequiredError).requiredBy).toBe('peer')
+      expect(states).toHaveLength(1)
+      expect(states[0]!.permanent).toBe(true)
       await until(() => srv.closes.length === 1)
-      expect(srv.closes[0]!.error).toBeInstanceOf(EncryptionRequiredError)
       expect(srv.closes[0]!.handshakeDone).toBe(false)
-      await until(() => states.length === 1)
       expect(srv.got).toHaveLength(0)
     })
 
