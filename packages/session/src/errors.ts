@@ -27,6 +27,18 @@ export class VersionMismatchError extends HandshakeError {
   }
 }
 
+/**
+ * Client: the server sent an ERROR frame (code 20) before the handshake, then closed: it refused this
+ * connection (for example Veltix's `maxConnection`). `serverMessage` is the frame's text. Retried by the
+ * `Reconnector` like any other failed attempt (the condition may clear).
+ */
+export class ServerRefusedError extends HandshakeError {
+  constructor(readonly serverMessage: string) {
+    super(`the server refused the connection: ${serverMessage === '' ? '(no reason given)' : serverMessage}`)
+    this.name = 'ServerRefusedError'
+  }
+}
+
 /** The handshake did not complete within `handshakeTimeout` ms. */
 export class HandshakeTimeoutError extends HandshakeError {
   constructor(readonly timeout: number) {

@@ -74,6 +74,7 @@ export {
   OfflineQueueFullError,
   PreHandshakeOverflowError,
   SendRejectedError,
+  ServerRefusedError,
   SessionError,
   VersionMismatchError,
 } from './errors.js'

@@ -6,6 +6,7 @@ import {
   crc32,
   DEFAULT_MAX_MESSAGE_SIZE,
   decodeHelloPayload,
+  ERROR,
   encodeHelloPayload,
   type Frame,
   FrameTooLargeError,
@@ -48,6 +49,7 @@ import {
   NotConnectedError,
   PreHandshakeOverflowError,
   SendRejectedError,
+  ServerRefusedError,
   VersionMismatchError,
 } from './errors.js'
 import { PendingTable, type PendingWait } from './pending-table.js'
@@ -860,6 +862,12 @@ export class Session {
     } else if (this.role === 'client') {
       if (code === HELLO_CODE) {
         this.#clientHello(f)
+        return
+      }
+      if (code === ERROR.code && hs.helloId === -1) {
+        // An ERROR before any HELLO: the server refuses this connection (it closes next). Say why, typed.
+        const why = Buffer.from(f.payload).toString('utf8').slice(0, 512)
+        this.#fail(new ServerRefusedError(why), 'handshake-failed')
         return
       }
     } else if (f.requestId === hs.helloId && !hs.ackReceived) {

@@ -9,6 +9,7 @@ import {
   type DisconnectState,
   Reconnector,
   type ReconnectorInit,
+  ServerRefusedError,
   Session,
 } from '../src/index.js'
 
@@ -38,8 +39,15 @@ interface Served {
   got: Response[]
 }
 
-async function startServer(core: SocketCore, port = 0): Promise<Served> {
-  const transport = createServerTransport({ host: '127.0.0.1', port, registry, core, maxWorkers: 1 })
+async function startServer(core: SocketCore, port = 0, maxConnection = 0): Promise<Served> {
+  const transport = createServerTransport({
+    host: '127.0.0.1',
+    port,
+    registry,
+    core,
+    maxWorkers: 1,
+    maxConnection,
+  })
   const served: Served = { transport, port: 0, sessions: [], got: [] }
   transport.onConnection((connection) => {
     served.sessions.push(
@@ -129,6 +137,29 @@ for (const core of [SocketCore.LOOP, SocketCore.WORKER]) {
       expect(s.timerArmed).toBe(false)
       await until(() => states.length === 1)
       expect(states[0]).toMatchObject({ permanent: true, reason: DisconnectReason.SERVER_CLOSED })
+    })
+
+    it('a server at maxConnection: the refused client gets ServerRefusedError with its reason, then retries', async () => {
+      const srv = await startServer(core, 0, 1)
+      cleanup.push(() => srv.transport.close())
+      const first = client(srv.port, core)
+      await first.connect()
+      const states: DisconnectState[] = []
+      const second = client(srv.port, core, {
+        retry: 1,
+        retryDelay: 10,
+        onDisconnect: (st) => states.push(st),
+      })
+      const error = await second.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(ServerRefusedError)
+      expect((error as ServerRefusedError).serverMessage).toMatch(/max/i)
+      // not permanent on the first refusal (the server may have room later): one retry, then permanent
+      expect(states.map((st) => st.permanent)).toEqual([false, true])
+      expect(states.every((st) => st.error instanceof ServerRefusedError)).toBe(true)
+      expect(srv.sessions).toHaveLength(1)
     })
 
     it('a server restart during reconnect: states per attempt, then reconnected and the offline queue flushed', async () => {
