@@ -107,6 +107,9 @@ class ForkedAgent implements AgentHandle {
 
   static async start(opts: SpawnOptions): Promise<ForkedAgent> {
     const execArgv = ['--expose-gc']
+    // Extra Node/V8 flags for the children when investigating (e.g. "--trace-gc --trace-deopt").
+    const extra = process.env.VELTIX_BENCH_EXEC_ARGV
+    if (extra !== undefined && extra.trim() !== '') execArgv.push(...extra.trim().split(/\s+/))
     if (opts.cpuProf !== undefined) {
       execArgv.push(
         '--cpu-prof',

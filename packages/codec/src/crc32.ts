@@ -29,7 +29,9 @@ const TABLES = makeTables()
 
 /**
  * CRC-32 of `bytes[start, end)` continued from `previous`, read through `view`, a DataView over exactly
- * the bytes of `bytes` (the decoder keeps one per chunk, so checking a frame allocates nothing).
+ * the bytes of `bytes` (the decoder keeps one per chunk, so checking a frame allocates nothing). Returned as
+ * a signed int32 (`| 0` of the unsigned value): V8 keeps that unboxed, where an unsigned value from 2^31 up,
+ * returned from a call that is not inlined, is a heap number (an allocation per frame for half of them).
  */
 export function crc32Range(
   bytes: Uint8Array,
@@ -68,7 +70,7 @@ export function crc32Range(
     i += 16
   }
   while (i < end) crc = t[(crc ^ bytes[i++]!) & 0xff]! ^ (crc >>> 8)
-  return ~crc >>> 0
+  return ~crc
 }
 
 /**
@@ -77,6 +79,11 @@ export function crc32Range(
  * continues a running checksum.
  */
 export function crc32Table(data: Uint8Array, previous = 0): number {
+  return crc32TableI32(data, previous) >>> 0
+}
+
+/** `crc32Table` as a signed int32 (see `crc32Range`): what `writeFrame` uses. */
+export function crc32TableI32(data: Uint8Array, previous: number): number {
   // Bytes are assembled by hand rather than read through a DataView: a DataView made per call cost about
   // three times the checksum of a short payload (payloads rarely share a buffer, so one cannot be cached).
   // The decoder, which reads many frames out of one chunk, keeps a view per chunk and uses crc32Range.
@@ -111,7 +118,7 @@ export function crc32Table(data: Uint8Array, previous = 0): number {
     i += 16
   }
   while (i < end) crc = t[(crc ^ b[i++]!) & 0xff]! ^ (crc >>> 8)
-  return ~crc >>> 0
+  return ~crc
 }
 
 const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32
@@ -128,3 +135,9 @@ export const crc32: (data: Uint8Array, previous?: number) => number =
     ? (data, previous = 0) =>
         data.length >= NATIVE_CRC32_THRESHOLD ? native(data, previous) : crc32Table(data, previous)
     : crc32Table
+
+/** CRC-32 of `data` as a signed int32 (see `crc32Range`); `>>> 0` of it is `crc32(data)`. */
+export const crc32I32: (data: Uint8Array) => number =
+  native !== undefined
+    ? (data) => (data.length >= NATIVE_CRC32_THRESHOLD ? native(data, 0) | 0 : crc32TableI32(data, 0))
+    : (data) => crc32TableI32(data, 0)

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE } from './constants.js'
-import { crc32, crc32Range, NATIVE_CRC32_THRESHOLD } from './crc32.js'
+import { crc32I32, crc32Range, NATIVE_CRC32_THRESHOLD } from './crc32.js'
 import {
   ChecksumMismatchError,
   type CodecError,
@@ -114,7 +114,7 @@ export class FrameDecoder {
         const total = HEADER_SIZE + size
         if (total <= limit && c.length - h >= total) {
           const code = (c[h]! << 8) | c[h + 1]!
-          const expected = u32(c, h + 6)
+          const expected = i32(c, h + 6)
           const timestamp = u32(c, h + 10) * TWO_32 + u32(c, h + 14)
           const requestId = u32(c, h + 18)
           const start = h + HEADER_SIZE
@@ -125,7 +125,7 @@ export class FrameDecoder {
             actual = 0
           } else {
             payload = new Uint8Array(c.buffer, c.byteOffset + start, size)
-            if (size >= NATIVE_CRC32_THRESHOLD) actual = crc32(payload)
+            if (size >= NATIVE_CRC32_THRESHOLD) actual = crc32I32(payload)
             else {
               if (this.#viewOf !== c) {
                 this.#viewOf = c
@@ -174,7 +174,7 @@ export class FrameDecoder {
       this.#slowWaiting = true
       return
     }
-    const expected = u32(h, ho + 6)
+    const expected = i32(h, ho + 6)
     const timestamp = u32(h, ho + 10) * TWO_32 + u32(h, ho + 14)
     const requestId = u32(h, ho + 18)
 
@@ -193,9 +193,10 @@ export class FrameDecoder {
       }
       this.#skip(size)
     }
-    this.#deliver(code, size, expected, size === 0 ? 0 : crc32(payload), timestamp, requestId, payload)
+    this.#deliver(code, size, expected, size === 0 ? 0 : crc32I32(payload), timestamp, requestId, payload)
   }
 
+  /** `expected` and `actual` are checksums as signed int32s (no heap number per frame); errors show u32s. */
   #deliver(
     code: number,
     size: number,
@@ -207,7 +208,7 @@ export class FrameDecoder {
   ): void {
     if (actual !== expected) {
       this.stats.checksumErrors++
-      this.#report(new ChecksumMismatchError(code, size, expected, actual, requestId))
+      this.#report(new ChecksumMismatchError(code, size, expected >>> 0, actual >>> 0, requestId))
       return
     }
     if (this.#registry !== undefined && !this.#registry.has(code)) {
@@ -275,6 +276,10 @@ export class FrameDecoder {
     if (this.#onError === undefined) throw error
     this.#onError(error)
   }
+}
+
+function i32(b: Uint8Array, o: number): number {
+  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!
 }
 
 function u32(b: Uint8Array, o: number): number {

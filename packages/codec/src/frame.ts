@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE } from './constants.js'
-import { crc32 } from './crc32.js'
+import { crc32, crc32I32 } from './crc32.js'
 import {
   ChecksumMismatchError,
   FrameTooLargeError,
@@ -47,7 +47,7 @@ export function writeFrame(
   requestId: number,
   payload: Uint8Array,
   timestamp: number,
-  checksum = crc32(payload),
+  checksum = crc32I32(payload), // signed or unsigned: only its 32 bits are written
 ): number {
   if (!Number.isInteger(code) || code < 0 || code > 0xffff) {
     throw new InvalidMessageTypeError(`invalid message type code ${code}: must be an integer from 0 to 65535`)

@@ -144,11 +144,12 @@ describe('request ids', () => {
     expect(() => requestIdFromBytes(new Uint8Array(2))).toThrow(/got 2 bytes/)
   })
 
-  it('nextRequestId draws u32 values that do not repeat over many draws', () => {
+  it('nextRequestId draws u32 values below 2^31 that do not repeat over many draws', () => {
     const seen = new Set<number>()
     for (let i = 0; i < 10_000; i++) {
       const id = nextRequestId()
       expect(id >>> 0).toBe(id)
+      expect(id).toBeLessThan(2 ** 31)
       seen.add(id)
     }
     expect(seen.size).toBe(10_000)

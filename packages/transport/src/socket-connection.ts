@@ -39,6 +39,40 @@ function onSocketData(this: OwnedSocket, chunk: Buffer): void {
   this[OWNER].onData(chunk)
 }
 
+// Connections whose queued frames are flushed at the end of this tick (or on the next immediate): one
+// microtask for all of them rather than one each. Node's `queueMicrotask` makes an AsyncResource per call,
+// and a closure per connection and tick was one more allocation: with many busy connections that showed.
+let dueNow: SocketConnection[] = []
+let dueImmediate: SocketConnection[] = []
+
+function scheduleFlush(conn: SocketConnection, onImmediate: boolean): void {
+  if (onImmediate) {
+    if (dueImmediate.push(conn) === 1) setImmediate(flushDueImmediate)
+  } else if (dueNow.push(conn) === 1) queueMicrotask(flushDueNow)
+}
+function flushDueNow(): void {
+  const due = dueNow
+  dueNow = []
+  flushDue(due)
+}
+function flushDueImmediate(): void {
+  const due = dueImmediate
+  dueImmediate = []
+  flushDue(due)
+}
+function flushDue(due: SocketConnection[]): void {
+  let i = 0
+  try {
+    for (; i < due.length; i++) due[i]!.scheduledFlush()
+  } finally {
+    // One that threw does not cost the others their flush: they get it in a microtask of their own.
+    if (i < due.length - 1) {
+      const rest = due.slice(i + 1)
+      queueMicrotask(() => flushDue(rest))
+    }
+  }
+}
+
 /**
  * A connection over a `net.Socket` owned by the main thread. The loop core uses it as is: frames are cut
  * from the stream with a `FrameDecoder` and encoded with `writeFrame` into a per-tick slab, flushed in one
@@ -307,8 +341,7 @@ export class SocketConnection extends ConnectionBase {
     if (this.queued >= this.opts.flushThreshold) this.flush()
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true
-      if (this.opts.flushOnImmediate) setImmediate(() => this.scheduledFlush())
-      else queueMicrotask(() => this.scheduledFlush())
+      scheduleFlush(this, this.opts.flushOnImmediate)
     }
   }
 
@@ -319,7 +352,8 @@ export class SocketConnection extends ConnectionBase {
     this.queueBytes(chunk.length)
   }
 
-  protected scheduledFlush(): void {
+  /** @internal Runs the flush scheduled by `queueBytes` (or by a flush that left the socket needing a drain). */
+  scheduledFlush(): void {
     this.#flushScheduled = false
     this.flush()
     if (this.needDrain) this.checkDrain()
@@ -363,7 +397,7 @@ export class SocketConnection extends ConnectionBase {
     this.stats.bytesOut += bytes
     if (this.needDrain && !this.#flushScheduled) {
       this.#flushScheduled = true
-      queueMicrotask(() => this.scheduledFlush())
+      scheduleFlush(this, false)
     }
   }
 
