@@ -2,40 +2,59 @@
 // CRC-32, measured in the same run. `pnpm bench` (builds first) or `node bench/transport-bench.mjs` after tsup.
 // Not part of `test`: numbers depend on the machine (and on what else runs on it). Loopback only.
 import { fork } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import * as net from 'node:net'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { crc32, writeFrame } from '@veltix/codec'
-import { connect, createServerTransport, SocketCore } from '../dist/index.js'
+
+// BENCH_DIST: another build of this package to measure (a copy of dist/, so that a rebuild elsewhere during
+// a long run does not pull it away).
+const { connect, createServerTransport, SocketCore } = await import(
+  process.env.BENCH_DIST ?? new URL('../dist/index.js', import.meta.url).href
+)
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 200_000)
 const PAYLOAD = 64
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const IDLE_CONNS = Number(process.env.BENCH_IDLE ?? 2000)
 const HOST = '127.0.0.1'
+/** BENCH_DIAG=1: print each large-frame run with the server's event-loop utilization and CPU use. */
+const DIAG = process.env.BENCH_DIAG === '1'
 
 // ---------------------------------------------------------------------------------------------------------
 // Raw baseline: a net server that cuts the stream into 22-byte-header frames and checks each CRC, and a net
 // client that encodes frames with writeFrame into 64 KiB chunks and respects write() backpressure.
 
-/** Raw `net` baseline server: cuts the same 22-byte frames, checks the CRC, calls `onFrame(socket, buf, o, size)`. */
+/** Raw `net` baseline server: cuts the same 22-byte frames, checks the CRC, calls `onFrame(socket, buf, o, payload)`. */
 function rawServer(onFrame) {
   const server = net.createServer((socket) => {
     socket.setNoDelay(true)
-    let pending
+    // Chunks are kept in a list until the frame at their head is complete, then joined once (a frame spanning
+    // many chunks is copied once, as the loop core does, not once per chunk).
+    let chunks = []
+    let have = 0
+    let need = 22
     socket.on('data', (chunk) => {
-      let buf = pending === undefined ? chunk : Buffer.concat([pending, chunk])
+      chunks.push(chunk)
+      have += chunk.length
+      if (have < need) return
+      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, have)
       let o = 0
+      need = 22
       while (buf.length - o >= 22) {
         const size = buf.readUInt32BE(o + 2)
-        if (buf.length - o < 22 + size) break
+        if (buf.length - o < 22 + size) {
+          need = 22 + size
+          break
+        }
         const payload = buf.subarray(o + 22, o + 22 + size)
         if (crc32(payload) !== buf.readUInt32BE(o + 6)) throw new Error('bad crc')
         onFrame(socket, buf, o, payload)
         o += 22 + size
       }
-      pending = o === buf.length ? undefined : buf.subarray(o)
-      buf = undefined
+      chunks = o === buf.length ? [] : [buf.subarray(o)]
+      have = buf.length - o
     })
     socket.on('error', () => {})
   })
@@ -133,7 +152,13 @@ async function measure(label, fn) {
 }
 
 const fmt = (x) =>
-  x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1)
+  x === undefined
+    ? '–'
+    : x >= 1e6
+      ? `${(x / 1e6).toFixed(2)} M`
+      : x >= 1e3
+        ? `${(x / 1e3).toFixed(1)} k`
+        : x.toFixed(1)
 
 // ---------------------------------------------------------------------------------------------------------
 // Latency: one connection, one 64-byte round trip at a time (server echoes), client on the loop core.
@@ -212,9 +237,12 @@ function rawEchoServer() {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The worker core's workload: large frames from clients in another process (frames encoded once and
-// written again and again, so the client process spends no CRC time), the server's handler optionally
-// busy for `workUs` µs per frame (application work on the main thread). Server frames/s.
+// The worker core's workload (`--large`, or section 5 of the full run): large frames (256 KiB, 1 MiB) from
+// clients in another process (each frame encoded once and written again and again, so the client process
+// spends no CRC time) into a server whose `frame` handler is busy `workUs` µs per frame (application work on
+// the main thread). Server frames/s, raw `net` baseline (same framing + CRC on its main thread, same work),
+// loop core and worker core, run interleaved (raw, loop, worker, raw, …) so that noise from other jobs on
+// the machine hits all three alike.
 
 async function remoteBurstClientChild(port, clients, frames, size) {
   const payload = Buffer.alloc(size, 0x63)
@@ -234,39 +262,79 @@ async function remoteBurstClientChild(port, clients, frames, size) {
     s.on('error', () => {})
   }
   let started = false
+  let cpu0
   process.on('message', (m) => {
     if (m === 'go' && !started) {
       started = true
+      cpu0 = process.cpuUsage()
       for (const s of socks)
         void (async () => {
           for (let i = 0; i < frames; i++) if (!s.write(frame)) await new Promise((r) => s.once('drain', r))
         })()
     } else if (m === 'stop') {
       for (const s of socks) s.destroy()
-      process.exit(0)
+      process.send({ type: 'cpu', cpu: process.cpuUsage(cpu0) }, () => process.exit(0))
     }
   })
   process.send({ type: 'ready' })
 }
 
-async function remoteBurst(core, clients, frames, size, workUs) {
+/** Per-thread CPU time (Linux /proc) of this process: a snapshot, or the busiest threads since `before`. */
+function threadTimes(before) {
+  const now = new Map()
+  const tick = 10 // ms per clock tick (USER_HZ 100)
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const f = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
+      const name = f.slice(f.indexOf('(') + 1, f.lastIndexOf(')'))
+      now.set(tid, { name, ms: (Number(rest[11]) + Number(rest[12])) * tick, at: performance.now() })
+    } catch {}
+  }
+  if (before === undefined) return now
+  const rows = []
+  for (const [tid, t] of now) {
+    const b = before.get(tid)
+    const d = t.ms - (b?.ms ?? 0)
+    if (d > 0)
+      rows.push([`${t.name}${tid === String(process.pid) ? '*' : ''}`, (d / (t.at - (b?.at ?? t.at))) * 1000])
+  }
+  rows.sort((a, b) => b[1] - a[1])
+  return rows
+    .slice(0, 4)
+    .map(([n, v]) => `${n} ${v.toFixed(0)}`)
+    .join(', ')
+}
+
+/** Spins `us` µs of synchronous CPU work (the stand-in for an application's per-frame work). */
+function busy(us) {
+  if (us <= 0) return
+  const end = process.hrtime.bigint() + BigInt(Math.round(us * 1000))
+  while (process.hrtime.bigint() < end) {}
+}
+
+/** Server frames/s: `kind` 'raw' or a SocketCore, `clients` connections from a child process. */
+async function remoteBurst(kind, clients, frames, size, workUs) {
   let count = 0
   let done
   const finished = new Promise((r) => (done = r))
-  const server = createServerTransport({ host: HOST, port: 0, core })
-  server.onConnection((conn) =>
-    conn.setHandler({
-      frame: () => {
-        if (workUs > 0) {
-          const end = performance.now() + workUs / 1000
-          while (performance.now() < end) {}
-        }
-        if (++count === clients * frames) done()
-      },
-      close: () => {},
-    }),
-  )
-  const { port } = await server.listen()
+  const total = clients * frames
+  const onFrame = () => {
+    busy(workUs)
+    if (++count === total) done()
+  }
+  let port
+  let close
+  if (kind === 'raw') {
+    const server = await rawServer(onFrame)
+    port = server.address().port
+    close = () => new Promise((r) => server.close(r))
+  } else {
+    const server = createServerTransport({ host: HOST, port: 0, core: kind })
+    server.onConnection((conn) => conn.setHandler({ frame: onFrame, close: () => {} }))
+    port = (await server.listen()).port
+    close = () => server.close()
+  }
   const child = fork(new URL(import.meta.url), [
     '--remote-burst-client',
     String(port),
@@ -275,15 +343,71 @@ async function remoteBurst(core, clients, frames, size, workUs) {
     String(size),
   ])
   await nextMessage(child, 'ready')
+  const elu0 = performance.eventLoopUtilization()
+  const cpu0 = process.cpuUsage()
+  const threads0 = DIAG ? threadTimes() : undefined
   const start = performance.now()
   child.send('go')
   await finished
   const ms = performance.now() - start
+  const elu = performance.eventLoopUtilization(elu0).utilization
+  const cpu = process.cpuUsage(cpu0)
+  const threads = DIAG ? threadTimes(threads0) : ''
   const exited = new Promise((r) => child.once('exit', r))
+  const childCpu = nextMessage(child, 'cpu')
   child.send('stop')
+  const cc = (await childCpu).cpu
   await exited
-  await server.close()
-  return ((clients * frames) / ms) * 1000
+  await close()
+  if (DIAG)
+    console.log(
+      `      ${String(kind).padEnd(7)} ${((total / ms) * 1000).toFixed(0).padStart(6)} frames/s  main-thread ELU ${elu.toFixed(2)}  server CPU ${((cpu.user + cpu.system) / 1000 / ms).toFixed(2)} cores (sys ${(cpu.system / 1000 / ms).toFixed(2)})  client CPU ${((cc.user + cc.system) / 1000 / ms).toFixed(2)} cores (sys ${(cc.system / 1000 / ms).toFixed(2)})  busiest threads (ms/s): ${threads}`,
+    )
+  return (total / ms) * 1000
+}
+
+const list = (env, dflt) => (process.env[env] ?? dflt).split(',').map(Number)
+
+async function largeSection(title) {
+  const sizes = list('BENCH_LARGE_SIZES', '262144,1048576')
+  const works = list('BENCH_LARGE_WORK', '0,200,500')
+  const clientCounts = list('BENCH_LARGE_CLIENTS', '1,4')
+  const mib = Number(process.env.BENCH_LARGE_MIB ?? 256)
+  console.log(
+    `${title}: large frames from clients in another process (pre-encoded), the server's handler busy W µs per frame;`,
+  )
+  console.log(
+    `   ${mib} MiB per measurement, ${RUNS} runs interleaved raw/loop/worker after a warm-up; frames/s (median), ratios: median [min–max] of the per-run ratios`,
+  )
+  const only = (process.env.BENCH_LARGE_VARIANTS ?? 'raw,loop,worker').split(',')
+  const variants = [
+    ['raw', 'raw'],
+    ['loop', SocketCore.LOOP],
+    ['worker', SocketCore.WORKER],
+  ].filter(([name]) => only.includes(name))
+  const head = `   ${'frame'.padEnd(8)}${'conns'.padStart(5)}${'W µs'.padStart(6)}${'raw'.padStart(10)}${'loop'.padStart(10)}${'worker'.padStart(10)}   ${'loop/raw'.padEnd(19)}${'worker/raw'.padEnd(19)}worker/loop`
+  console.log(head)
+  const ratio = (a, b) => {
+    if (a.length === 0 || b.length === 0) return '–'
+    const r = a.map((x, i) => x / b[i])
+    const s = [...r].sort((x, y) => x - y)
+    return `${median(r).toFixed(2)} [${s[0].toFixed(2)}–${s[s.length - 1].toFixed(2)}]`
+  }
+  for (const size of sizes) {
+    for (const clients of clientCounts) {
+      for (const w of works) {
+        const frames = Math.max(8, Math.round((mib * 2 ** 20) / size / clients))
+        const res = { raw: [], loop: [], worker: [] }
+        for (const [, k] of variants) await remoteBurst(k, clients, Math.max(4, frames >> 3), size, w)
+        for (let r = 0; r < RUNS; r++)
+          for (const [name, k] of variants) res[name].push(await remoteBurst(k, clients, frames, size, w))
+        const label = size >= 2 ** 20 ? `${size / 2 ** 20} MiB` : `${size / 1024} KiB`
+        console.log(
+          `   ${label.padEnd(8)}${String(clients).padStart(5)}${String(w).padStart(6)}${fmt(median(res.raw)).padStart(10)}${fmt(median(res.loop)).padStart(10)}${fmt(median(res.worker)).padStart(10)}   ${ratio(res.loop, res.raw).padEnd(19)}${ratio(res.worker, res.raw).padEnd(19)}${ratio(res.worker, res.loop)}`,
+        )
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -549,6 +673,8 @@ async function main() {
     const [port, clients, frames, size] = argv.slice(rbIdx + 1, rbIdx + 5).map(Number)
     return remoteBurstClientChild(port, clients, frames, size)
   }
+  if (argv.includes('--large') || process.env.BENCH_ONLY === 'large')
+    return largeSection("Worker core's workload")
   const idleIdx = argv.indexOf('--idle')
   if (idleIdx !== -1) {
     const n = Number(argv[idleIdx + 1])
@@ -607,19 +733,8 @@ async function main() {
     `   loop / raw = ${(ll.median / lr.median).toFixed(2)}×, worker / raw = ${(lw.median / lr.median).toFixed(2)}×, worker / loop = ${(lw.median / ll.median).toFixed(2)}×`,
   )
 
-  const rbFrames = Number(process.env.BENCH_REMOTE_FRAMES ?? 250)
-  for (const workUs of [0, 400]) {
-    console.log(
-      `\n5${workUs === 0 ? 'a' : 'b'}. Worker core's workload: 4 clients in another process × ${rbFrames} frames of 256 KiB (pre-encoded), server handler busy ${workUs} µs per frame`,
-    )
-    const rl = await measure('loop core', () => remoteBurst(SocketCore.LOOP, 4, rbFrames, big, workUs))
-    const rw = await measure('worker core', () => remoteBurst(SocketCore.WORKER, 4, rbFrames, big, workUs))
-    for (const r of [rl, rw])
-      console.log(
-        `   ${r.label.padEnd(36)} ${fmt(r.median)} frames/s = ${((r.median * big) / 2 ** 20).toFixed(0)} MiB/s`,
-      )
-    console.log(`   worker / loop = ${(rw.median / rl.median).toFixed(2)}×`)
-  }
+  console.log('')
+  await largeSection("5. Worker core's workload")
   if (process.env.BENCH_SKIP_MEM === '1') return
 
   console.log(

@@ -1,35 +1,42 @@
 /**
- * Wire format of the batches between the main thread and a worker of the worker core. One postMessage per
- * batch, its ArrayBuffer transferred (not copied). Records are packed back to back; numbers big-endian.
+ * Messages between the main thread and a worker of the worker core. One postMessage per batch, every
+ * ArrayBuffer in it transferred (not copied).
+ *
+ * - Inbound: the main thread assembles each large frame's payload in a scratch buffer (reused: its pages are
+ *   already mapped, so the copy runs at memcpy speed) and sends it (`checks`, the payload lengths in
+ *   `checkSizes`, connection keys in `checkKeys`); the worker answers with each CRC-32 (`crcs`), a fresh copy of
+ *   each payload whose CRC matched (`payloads`: the buffer the application gets; a fresh buffer costs page
+ *   faults, paid there rather than on the main thread) and the scratch buffers back (`checks`), in the same
+ *   order. One message per frame (or per batch of frames), never per socket chunk.
+ * - Outbound: frames to encode are packed in `buf` (records below); the worker answers with the encoded bytes.
  */
 
-/** Main → worker. */
-export const TO_WORKER_DATA = 1 // [type u8][key u32][len u32][bytes]            raw inbound socket bytes
+/** Main → worker records in `buf`. */
 export const TO_WORKER_FRAME = 2 // [type u8][key u32][code u16][rid u32][ts f64][len u32][payload]  to encode
 export const TO_WORKER_RAW = 3 // [type u8][key u32][len u32][bytes]             already-encoded frames (order)
-export const TO_WORKER_SYNC = 4 // [type u8][key u32]                             acknowledge this key's bytes now
 
-/** Worker → main. */
-export const TO_MAIN_FRAME = 1 // [type u8][key u32][code u16][rid u32][ts f64][len u32][payload]  decoded, CRC ok
-export const TO_MAIN_ERROR = 2 // [type u8][key u32][kind u8][code u16][size u32][expected u32][actual u32][rid u32][limit f64]
-export const TO_MAIN_ACK = 3 // [type u8][key u32][bytes u32][boundary u8]       inbound bytes consumed; 1 = no partial frame held
+/** Worker → main records in `buf`. */
 export const TO_MAIN_ENCODED = 4 // [type u8][key u32][len u32][bytes]            encoded frames, ready to write
-
-export const ERROR_CHECKSUM = 1
-export const ERROR_TOO_LARGE = 2
 
 export const FRAME_RECORD_HEADER = 1 + 4 + 2 + 4 + 8 + 4
 export const BYTES_RECORD_HEADER = 1 + 4 + 4
-export const ERROR_RECORD_SIZE = 1 + 4 + 1 + 2 + 4 + 4 + 4 + 4 + 8
-export const ACK_RECORD_SIZE = 1 + 4 + 4 + 1
-export const SYNC_RECORD_SIZE = 1 + 4
 
-/** A batch message. `opens` / `closes` (connection keys) are applied before the records. */
+/** A batch message. */
 export interface BatchMessage {
   buf: ArrayBuffer | undefined
   len: number
-  opens?: Array<{ key: number; maxMessageSize: number }>
-  closes?: number[]
+  /** Connection key of each entry of `checks`. */
+  checkKeys?: number[]
+  /** Scratch buffers holding the payloads of large inbound frames, for their CRC-32 (handed back). */
+  checks?: ArrayBuffer[]
+  /** Payload length in each entry of `checks` (from its start). */
+  checkSizes?: number[]
+  /** Answer: the CRC-32 of each payload. */
+  crcs?: number[]
+  /** Answer: a copy of each payload whose CRC matched the header's (`expected`), else undefined. */
+  payloads?: Array<ArrayBuffer | undefined>
+  /** CRC-32 each payload's header declares (a payload that does not match is not copied back). */
+  expected?: number[]
 }
 
 const MAX_BATCH_HINT = 2 * 1024 * 1024

@@ -1,6 +1,9 @@
 import type { Socket } from 'node:net'
 import {
   ChecksumMismatchError,
+  type CodecError,
+  crc32,
+  type Frame,
   FrameTooLargeError,
   HEADER_SIZE,
   UnknownMessageTypeError,
@@ -10,32 +13,70 @@ import { CLOSED, CLOSING } from '../connection-base.js'
 import { WORKER_MAX_INFLIGHT_IN, WORKER_OFFLOAD_BYTES } from '../constants.js'
 import type { ResolvedOptions } from '../options.js'
 import { SocketConnection } from '../socket-connection.js'
-import { ERROR_TOO_LARGE } from './protocol.js'
 import type { LinkedConnection, WorkerLink } from './worker-pool.js'
 
 const SCRATCH = Buffer.alloc(HEADER_SIZE)
 const EMPTY = new Uint8Array(0)
+const TWO_32 = 0x1_0000_0000
+
+/** One inbound frame (or decode error) waiting for its turn: frames behind a large one wait for its CRC. */
+interface Held {
+  code: number
+  requestId: number
+  timestamp: number
+  payload: Uint8Array
+  size: number
+  /** CRC-32 the header declares. */
+  expected: number
+  /** Still in the worker for its CRC. */
+  awaiting: boolean
+  /** Set instead of a frame: an error to report in its place. */
+  error: CodecError | undefined
+}
+
+/**
+ * Inbound state of a connection while a large frame is on its way (created at the start of one, dropped once
+ * the input is back at a frame boundary with nothing waiting): the frame being assembled, a header split
+ * across chunks, and what is held for in-order delivery.
+ */
+class Inbound {
+  readonly held: Held[] = []
+  head = 0
+  /** Payload bytes held or being assembled (inbound flow control). */
+  bytes = 0
+  /** Held frames whose CRC is still in the worker. */
+  awaiting = 0
+  /** Payload being assembled (its own ArrayBuffer when it goes to the worker). */
+  asm: Buffer | undefined
+  filled = 0
+  code = 0
+  expected = 0
+  timestamp = 0
+  requestId = 0
+  readonly hdr = Buffer.allocUnsafe(HEADER_SIZE)
+  hdrLen = 0
+  /** A fatal error is held: the rest of the input is ignored. */
+  failed = false
+}
 
 /**
  * Worker core connection: the socket stays on the main thread (Node 20 cannot hand a socket to a
- * worker_thread). Large frames (≥ WORKER_OFFLOAD_BYTES) are cut / CRC-checked / encoded in a worker, in
- * batches; small ones are handled here exactly as on the loop core (a trip through a worker costs more than
- * their CRC, and adds two thread hops of latency). Order holds: inbound bytes go to the worker from the start
- * of a large frame until it reports being back at a frame boundary with none of ours left; an outbound frame
- * is encoded here only while no frame of ours is in the worker, else it queues behind them there.
+ * worker_thread). Small frames are cut and checked here exactly as on the loop core. A large inbound frame
+ * (≥ WORKER_OFFLOAD_BYTES) is assembled here into a buffer of its own (a copy, ~20 GB/s) and that buffer is
+ * handed (transferred, one message per frame) to a worker for its CRC-32 (~3 GB/s), while this thread goes
+ * on reading and cutting what follows; frames behind it are held until its CRC comes back, so delivery stays
+ * in order. Large outbound frames are encoded in the worker; anything sent while one is there queues behind
+ * it there.
  */
 export class WorkerConnection extends SocketConnection implements LinkedConnection {
   readonly #link: WorkerLink
   readonly #key: number
   #inflightOut = 0
-  #inflightIn = 0
   #readPaused = false
   #linked = true
   #finishPending = false
-  /** Inbound bytes go to the worker (a large frame is being cut there); else they are cut here. */
-  #viaWorker = false
-  /** The worker knows this connection (told on its first record: idle connections cost it nothing). */
-  #active = false
+  /** Set while a large frame is assembled or frames wait for a CRC from the worker. */
+  #in: Inbound | undefined
 
   constructor(id: number, socket: Socket, opts: ResolvedOptions, link: WorkerLink, key: number) {
     super(id, socket, opts)
@@ -53,37 +94,195 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
   }
 
   protected override ingest(chunk: Buffer): void {
-    // At a frame boundary with nothing in the worker, chunks are cut here (the loop core's path, which
-    // offers the tail of a chunk that starts a large frame to `offloadTail`).
-    if (!this.#viaWorker) super.ingest(chunk)
-    else this.#toWorker(chunk)
+    // At a frame boundary with nothing held, chunks take the loop core's path (which offers the tail of a
+    // chunk that starts a large frame to `offloadTail`).
+    const s = this.#in
+    if (s === undefined) super.ingest(chunk)
+    else if (!this.dropInbound && this.state !== CLOSED) this.#cut(s, chunk)
   }
 
   protected override offloadTail(tail: Buffer): boolean {
     if (tail.length < HEADER_SIZE || HEADER_SIZE + tail.readUInt32BE(2) < WORKER_OFFLOAD_BYTES) return false
-    // A large frame starts here: its bytes, and the stream after it, go to the worker until it reports
-    // being back at a frame boundary with nothing of ours left.
-    this.#viaWorker = true
-    this.#toWorker(tail)
+    if (!this.#linked) return false
+    const s = new Inbound()
+    this.#in = s
+    this.#cut(s, tail)
     return true
   }
 
-  #activate(): void {
-    if (this.#active) return
-    this.#active = true
-    this.#link.activate(this.#key, this.opts.maxMessageSize)
-  }
-
-  #toWorker(chunk: Buffer): void {
-    if (this.dropInbound || !this.#linked) return
-    this.#activate()
-    this.#link.data(this.#key, chunk)
-    this.#inflightIn += chunk.length
-    // Inbound flow control: stop reading while the worker has a lot of our bytes to get through.
-    if (this.#inflightIn > WORKER_MAX_INFLIGHT_IN && !this.#readPaused) {
+  /** Cuts `chunk`: small frames checked here, large ones assembled and sent to the worker; all held in order. */
+  #cut(s: Inbound, chunk: Buffer): void {
+    if (s.failed) return
+    const n = chunk.length
+    let o = 0
+    while (o < n) {
+      const asm = s.asm
+      if (asm !== undefined) {
+        const take = Math.min(n - o, asm.length - s.filled)
+        chunk.copy(asm, s.filled, o, o + take)
+        s.filled += take
+        o += take
+        if (s.filled === asm.length) this.#assembled(s, asm)
+        continue
+      }
+      let h: Buffer
+      let ho: number
+      if (s.hdrLen > 0 || n - o < HEADER_SIZE) {
+        const take = Math.min(HEADER_SIZE - s.hdrLen, n - o)
+        chunk.copy(s.hdr, s.hdrLen, o, o + take)
+        s.hdrLen += take
+        o += take
+        if (s.hdrLen < HEADER_SIZE) break
+        s.hdrLen = 0
+        h = s.hdr
+        ho = 0
+      } else {
+        h = chunk
+        ho = o
+        o += HEADER_SIZE
+      }
+      const code = h.readUInt16BE(ho)
+      const size = h.readUInt32BE(ho + 2)
+      const total = HEADER_SIZE + size
+      const limit = this.opts.maxMessageSize
+      if (total > limit) {
+        // Fatal, from the header alone (nothing of the payload is buffered); reported in its turn.
+        s.failed = true
+        this.#hold(s, code, 0, 0, EMPTY, 0, false, new FrameTooLargeError(code, total, limit))
+        break
+      }
+      s.code = code
+      s.expected = h.readUInt32BE(ho + 6)
+      s.timestamp = h.readUInt32BE(ho + 10) * TWO_32 + h.readUInt32BE(ho + 14)
+      s.requestId = h.readUInt32BE(ho + 18)
+      if (total < WORKER_OFFLOAD_BYTES && n - o >= size) {
+        // A small frame inside this chunk: a view, checked here.
+        this.#checked(s, chunk.subarray(o, o + size))
+        o += size
+        continue
+      }
+      // Large frames are assembled in a scratch buffer of the worker link (transferred to the worker, reused);
+      // small ones in a buffer of their own.
+      const buf =
+        total >= WORKER_OFFLOAD_BYTES
+          ? Buffer.from(this.#link.scratch(size), 0, size)
+          : Buffer.allocUnsafe(size)
+      s.asm = buf
+      s.filled = 0
+      s.bytes += size
+      if (size === 0) this.#assembled(s, buf)
+    }
+    this.#release(s)
+    // Inbound flow control: stop reading while a lot is held for the worker's answers.
+    if (s.bytes > WORKER_MAX_INFLIGHT_IN && !this.#readPaused && this.state !== CLOSED) {
       this.#readPaused = true
       this.socket.pause()
     }
+  }
+
+  /** The frame being assembled is complete. */
+  #assembled(s: Inbound, payload: Buffer): void {
+    s.asm = undefined
+    s.bytes -= payload.length
+    if (HEADER_SIZE + payload.length < WORKER_OFFLOAD_BYTES) {
+      this.#checked(s, payload)
+      return
+    }
+    this.#hold(s, s.code, s.requestId, s.timestamp, payload, s.expected, true, undefined)
+    s.awaiting++
+    this.#link.check(this.#key, payload.buffer as ArrayBuffer, payload.length, s.expected)
+  }
+
+  /** Checks a small payload here (as the loop core does) and holds the frame or its error. */
+  #checked(s: Inbound, payload: Uint8Array): void {
+    const actual = payload.length === 0 ? 0 : crc32(payload)
+    this.#hold(
+      s,
+      s.code,
+      s.requestId,
+      s.timestamp,
+      payload,
+      s.expected,
+      false,
+      this.#verdict(s.code, payload.length, s.expected, actual, s.requestId),
+    )
+  }
+
+  #verdict(
+    code: number,
+    size: number,
+    expected: number,
+    actual: number,
+    rid: number,
+  ): CodecError | undefined {
+    if (actual !== expected) return new ChecksumMismatchError(code, size, expected, actual, rid)
+    const registry = this.opts.registry
+    if (registry !== undefined && !registry.has(code)) return new UnknownMessageTypeError(code, size, rid)
+    return undefined
+  }
+
+  #hold(
+    s: Inbound,
+    code: number,
+    requestId: number,
+    timestamp: number,
+    payload: Uint8Array,
+    expected: number,
+    awaiting: boolean,
+    error: CodecError | undefined,
+  ): void {
+    s.held.push({ code, requestId, timestamp, payload, size: payload.length, expected, awaiting, error })
+    s.bytes += payload.length
+  }
+
+  /** Delivers what is at the head of the held queue and ready; leaves the large-frame mode when all is out. */
+  #release(s: Inbound): void {
+    const held = s.held
+    while (s.head < held.length) {
+      const e = held[s.head]!
+      if (e.awaiting) break
+      held[s.head++] = undefined as unknown as Held
+      s.bytes -= e.size
+      if (e.error !== undefined) {
+        if (this.state !== CLOSED) this.onDecodeError(e.error)
+      } else {
+        const frame: Frame = {
+          code: e.code,
+          requestId: e.requestId,
+          timestamp: e.timestamp,
+          payload: e.payload,
+        }
+        this.deliverFrame(frame)
+      }
+      if (this.#in !== s) return // closed (and cleared) by a handler
+    }
+    if (s.head === held.length) {
+      held.length = 0
+      s.head = 0
+      if (s.asm === undefined && s.hdrLen === 0 && !s.failed) this.#in = undefined
+    }
+    if (this.#readPaused && s.bytes <= WORKER_MAX_INFLIGHT_IN / 2) {
+      this.#readPaused = false
+      if (this.state !== CLOSED) this.socket.resume()
+    }
+  }
+
+  onWorkerCrc(crc: number, payload: Buffer | undefined): void {
+    const s = this.#in
+    if (s === undefined) return // closed meanwhile
+    const held = s.held
+    let i = s.head
+    while (i < held.length && !held[i]!.awaiting) i++
+    const e = held[i]
+    if (e === undefined) return
+    // Answers come back in the order the payloads went (one worker per connection).
+    e.awaiting = false
+    s.awaiting--
+    // The scratch buffer went back to the link: the frame gets the worker's copy (none when the CRC failed).
+    e.payload = payload ?? EMPTY
+    e.error = this.#verdict(e.code, e.size, e.expected, crc, e.requestId)
+    this.#release(s)
+    if (this.#finishPending && (s.awaiting === 0 || this.dropInbound)) this.#unlinkAndFinish()
   }
 
   protected override encode(
@@ -100,7 +299,6 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     }
     // Validate here (typed errors to the caller, nothing queued); the worker then cannot fail on it.
     writeFrame(SCRATCH, 0, code, requestId, EMPTY, timestamp)
-    this.#activate()
     this.#link.frame(this.#key, code, requestId, payload, timestamp)
     this.#inflightOut += len
   }
@@ -111,53 +309,12 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
       super.encodeRaw(frames)
       return
     }
-    this.#activate()
     this.#link.raw(this.#key, frames)
     this.#inflightOut += frames.length
   }
 
   protected override hasOutboundInFlight(): boolean {
     return this.#inflightOut > 0 && this.#linked
-  }
-
-  onWorkerFrame(code: number, requestId: number, timestamp: number, payload: Buffer): void {
-    if (this.state === CLOSED) return
-    const registry = this.opts.registry
-    if (registry !== undefined && !registry.has(code)) {
-      this.deliverDecodeError(new UnknownMessageTypeError(code, payload.length, requestId))
-      return
-    }
-    this.deliverFrame({ code, requestId, timestamp, payload })
-  }
-
-  onWorkerError(
-    kind: number,
-    code: number,
-    size: number,
-    expected: number,
-    actual: number,
-    rid: number,
-    limit: number,
-  ): void {
-    if (this.state === CLOSED) return
-    this.onDecodeError(
-      kind === ERROR_TOO_LARGE
-        ? new FrameTooLargeError(code, size, limit)
-        : new ChecksumMismatchError(code, size, expected, actual, rid),
-    )
-  }
-
-  onWorkerAck(bytes: number, boundary: boolean): void {
-    this.#inflightIn -= bytes
-    if (boundary && this.#inflightIn <= 0) this.#viaWorker = false
-    if (this.#finishPending) {
-      if (this.#inflightIn <= 0 || this.dropInbound) this.#unlinkAndFinish()
-      return
-    }
-    if (this.#readPaused && this.#inflightIn <= WORKER_MAX_INFLIGHT_IN / 2) {
-      this.#readPaused = false
-      if (this.state !== CLOSED) this.socket.resume()
-    }
   }
 
   onWorkerEncoded(bytes: Buffer): void {
@@ -171,7 +328,7 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     this.#linked = false
     if (this.state === CLOSED) return
     this.setReason('error', error)
-    if (this.#finishPending) this.finish()
+    if (this.#finishPending) this.#unlinkAndFinish()
     else this.destroyNow()
   }
 
@@ -182,10 +339,10 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
 
   protected override onSocketClosed(): void {
     this.#inflightOut = 0
-    // Bytes read before the peer's FIN may still be in the worker: deliver their frames first.
-    if (this.#inflightIn > 0 && this.#linked && !this.dropInbound) {
+    // Frames read before the peer's FIN may still wait for a CRC from the worker: deliver them first.
+    const s = this.#in
+    if (s !== undefined && s.awaiting > 0 && this.#linked && !this.dropInbound) {
       this.#finishPending = true
-      this.#link.sync(this.#key)
       return
     }
     this.#unlinkAndFinish()
@@ -193,7 +350,8 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
 
   #unlinkAndFinish(): void {
     this.#finishPending = false
-    if (this.#linked) this.#link.close(this.#key, this.#active)
+    this.#in = undefined
+    this.#link.close(this.#key)
     this.#linked = false
     this.finish()
   }

@@ -4,36 +4,19 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { WorkerCrashError } from '../errors.js'
 import {
-  ACK_RECORD_SIZE,
   type BatchMessage,
   BatchWriter,
   BYTES_RECORD_HEADER,
   FRAME_RECORD_HEADER,
-  SYNC_RECORD_SIZE,
-  TO_MAIN_ACK,
   TO_MAIN_ENCODED,
-  TO_MAIN_ERROR,
-  TO_MAIN_FRAME,
-  TO_WORKER_DATA,
   TO_WORKER_FRAME,
   TO_WORKER_RAW,
-  TO_WORKER_SYNC,
 } from './protocol.js'
 
 /** What a worker link calls back on a connection it serves (implemented by WorkerConnection). */
 export interface LinkedConnection {
-  onWorkerFrame(code: number, requestId: number, timestamp: number, payload: Buffer): void
-  onWorkerError(
-    kind: number,
-    code: number,
-    size: number,
-    expected: number,
-    actual: number,
-    rid: number,
-    limit: number,
-  ): void
-  /** `boundary`: the worker holds no partial frame of this connection. */
-  onWorkerAck(bytes: number, boundary: boolean): void
+  /** The CRC-32 of a payload sent with `check`, and a copy of it when that matched its header's. */
+  onWorkerCrc(crc: number, payload: Buffer | undefined): void
   onWorkerEncoded(bytes: Buffer): void
   onWorkerCrash(error: Error): void
 }
@@ -50,16 +33,23 @@ export function workerScriptUrl(): URL {
   )
 }
 
+/** Bytes of scratch buffers a worker link keeps for reuse (beyond that they are left to the GC). */
+const SCRATCH_POOL_BYTES = 8 * 1024 * 1024
+
 /** The main thread's end of one worker: batches records to it, dispatches the batches it returns. */
 export class WorkerLink {
   readonly worker: Worker
   readonly conns = new Map<number, LinkedConnection>()
   readonly #out: BatchWriter
   readonly #batchBytes: number
-  #opens: Array<{ key: number; maxMessageSize: number }> = []
-  #closes: number[] = []
+  #checkKeys: number[] = []
+  #checks: ArrayBuffer[] = []
+  #checkSizes: number[] = []
+  #expected: number[] = []
+  /** Scratch buffers for assembling large inbound payloads, reused (fresh memory costs page faults). */
+  readonly #scratch: ArrayBuffer[] = []
+  #scratchBytes = 0
   #scheduled = false
-  #late = false
   #dead: Error | undefined
   #terminating = false
 
@@ -80,7 +70,7 @@ export class WorkerLink {
     return this.conns.size
   }
 
-  /** Registers a connection here (a crash of this worker closes it); the worker hears of it on `activate`. */
+  /** Registers a connection here (a crash of this worker closes it). */
   open(key: number, conn: LinkedConnection): void {
     if (this.#dead !== undefined) {
       const error = this.#dead
@@ -90,30 +80,43 @@ export class WorkerLink {
     this.conns.set(key, conn)
   }
 
-  /** Tells the worker about a connection, before its first record (an idle one costs the worker nothing). */
-  activate(key: number, maxMessageSize: number): void {
-    this.#opens.push({ key, maxMessageSize })
-    this.#schedule()
+  /** Forgets a connection (answers still on their way to it are dropped). */
+  close(key: number): void {
+    this.conns.delete(key)
   }
 
-  /** Forgets a connection; `active`: the worker knew of it. */
-  close(key: number, active: boolean): void {
-    if (!this.conns.delete(key) || !active) return
-    this.#closes.push(key)
-    this.#schedule()
+  /** A scratch buffer of at least `size` bytes to assemble a large payload in (give it to `check`). */
+  scratch(size: number): ArrayBuffer {
+    // The one given back longest ago first: its cache lines are the least likely to be still in the worker's
+    // core (writing lines another core holds costs a round of invalidations per line).
+    const pool = this.#scratch
+    for (let i = 0; i < pool.length; i++) {
+      const b = pool[i]!
+      if (b.byteLength >= size && b.byteLength <= 4 * size) {
+        pool.splice(i, 1)
+        this.#scratchBytes -= b.byteLength
+        return b
+      }
+    }
+    return new ArrayBuffer(2 ** Math.ceil(Math.log2(size)))
   }
 
-  data(key: number, chunk: Uint8Array): void {
-    this.#bytes(TO_WORKER_DATA, key, chunk)
-    this.#scheduleLate()
+  #keepScratch(b: ArrayBuffer): void {
+    if (this.#scratchBytes + b.byteLength > SCRATCH_POOL_BYTES) return
+    this.#scratch.push(b)
+    this.#scratchBytes += b.byteLength
   }
 
-  /** Asks the worker to acknowledge what it has of `key` now (it otherwise holds acks mid-frame). */
-  sync(key: number): void {
-    const o = this.#out.reserve(SYNC_RECORD_SIZE)
-    this.#out.buf[o] = TO_WORKER_SYNC
-    this.#out.len = this.#out.buf.writeUInt32BE(key, o + 1)
-    this.#schedule()
+  /**
+   * Sends a large payload (the first `size` bytes of a scratch buffer, transferred: no copy) for its CRC-32,
+   * now: the worker starts on it while this thread goes on reading. Answers come back in order.
+   */
+  check(key: number, scratch: ArrayBuffer, size: number, expected: number): void {
+    this.#checkKeys.push(key)
+    this.#checks.push(scratch)
+    this.#checkSizes.push(size)
+    this.#expected.push(expected)
+    this.post()
   }
 
   raw(key: number, frames: Uint8Array): void {
@@ -162,28 +165,12 @@ export class WorkerLink {
     this.post()
   }
 
-  /**
-   * Inbound bytes: posted in the check phase of this loop turn (setImmediate, not a timer), so that every
-   * chunk read in one poll phase (libuv reads a busy socket several times per turn) travels in one message.
-   */
-  #scheduleLate(): void {
-    if (this.#out.len >= this.#batchBytes) this.post()
-    else if (!this.#scheduled && !this.#late) {
-      this.#late = true
-      setImmediate(this.#latePost)
-    }
-  }
-
-  #latePost = (): void => {
-    this.#late = false
-    this.post()
-  }
-
   /** Sends what is batched as one message (its buffer transferred). */
   post(): void {
     if (this.#dead !== undefined || this.#terminating) return
     const out = this.#out
-    if (out.len === 0 && this.#opens.length === 0 && this.#closes.length === 0) return
+    const checks = this.#checks
+    if (out.len === 0 && checks.length === 0) return
     const msg: BatchMessage = { buf: undefined, len: 0 }
     const transfer: ArrayBuffer[] = []
     if (out.len > 0) {
@@ -192,58 +179,46 @@ export class WorkerLink {
       msg.len = batch.len
       transfer.push(batch.buf)
     }
-    if (this.#opens.length > 0) {
-      msg.opens = this.#opens
-      this.#opens = []
-    }
-    if (this.#closes.length > 0) {
-      msg.closes = this.#closes
-      this.#closes = []
+    if (checks.length > 0) {
+      msg.checkKeys = this.#checkKeys
+      msg.checks = checks
+      msg.checkSizes = this.#checkSizes
+      msg.expected = this.#expected
+      for (const c of checks) transfer.push(c)
+      this.#checkKeys = []
+      this.#checks = []
+      this.#checkSizes = []
+      this.#expected = []
     }
     this.worker.postMessage(msg, transfer)
   }
 
   #onMessage = (m: BatchMessage): void => {
+    const conns = this.conns
+    const checks = m.checks
+    if (checks !== undefined) {
+      const keys = m.checkKeys!
+      const crcs = m.crcs!
+      const payloads = m.payloads!
+      for (const c of checks) this.#keepScratch(c)
+      for (let i = 0; i < checks.length; i++) {
+        const p = payloads[i]
+        conns.get(keys[i]!)?.onWorkerCrc(crcs[i]!, p === undefined ? undefined : Buffer.from(p))
+      }
+    }
     if (m.buf === undefined) return
     const b = Buffer.from(m.buf, 0, m.len)
-    const conns = this.conns
     let i = 0
     while (i < m.len) {
       const type = b[i]!
-      const conn = conns.get(b.readUInt32BE(i + 1))
-      if (type === TO_MAIN_FRAME) {
-        const n = b.readUInt32BE(i + 19)
-        const start = i + FRAME_RECORD_HEADER
-        conn?.onWorkerFrame(
-          b.readUInt16BE(i + 5),
-          b.readUInt32BE(i + 7),
-          b.readDoubleBE(i + 11),
-          b.subarray(start, start + n),
-        )
-        i = start + n
-      } else if (type === TO_MAIN_ENCODED) {
-        const n = b.readUInt32BE(i + 5)
-        const start = i + BYTES_RECORD_HEADER
-        conn?.onWorkerEncoded(b.subarray(start, start + n))
-        i = start + n
-      } else if (type === TO_MAIN_ACK) {
-        conn?.onWorkerAck(b.readUInt32BE(i + 5), b[i + 9] === 1)
-        i += ACK_RECORD_SIZE
-      } else if (type === TO_MAIN_ERROR) {
-        conn?.onWorkerError(
-          b[i + 5]!,
-          b.readUInt16BE(i + 6),
-          b.readUInt32BE(i + 8),
-          b.readUInt32BE(i + 12),
-          b.readUInt32BE(i + 16),
-          b.readUInt32BE(i + 20),
-          b.readDoubleBE(i + 24),
-        )
-        i += 32
-      } else {
+      if (type !== TO_MAIN_ENCODED) {
         this.#crash(new WorkerCrashError(`corrupt batch from worker: record type ${type}`))
         return
       }
+      const n = b.readUInt32BE(i + 5)
+      const start = i + BYTES_RECORD_HEADER
+      conns.get(b.readUInt32BE(i + 1))?.onWorkerEncoded(b.subarray(start, start + n))
+      i = start + n
     }
   }
 
