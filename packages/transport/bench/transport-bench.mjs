@@ -279,7 +279,7 @@ async function remoteBurstClientChild(port, clients, frames, size) {
   process.send({ type: 'ready' })
 }
 
-/** Per-thread CPU time (Linux /proc) of this process: a snapshot, or the busiest threads since `before`. */
+/** CPU ms of this process's threads (Linux /proc): a snapshot, or { main, others } since `before`. */
 function threadTimes(before) {
   const now = new Map()
   const tick = 10 // ms per clock tick (USER_HZ 100)
@@ -287,23 +287,18 @@ function threadTimes(before) {
     try {
       const f = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
       const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
-      const name = f.slice(f.indexOf('(') + 1, f.lastIndexOf(')'))
-      now.set(tid, { name, ms: (Number(rest[11]) + Number(rest[12])) * tick, at: performance.now() })
+      now.set(tid, (Number(rest[11]) + Number(rest[12])) * tick)
     } catch {}
   }
   if (before === undefined) return now
-  const rows = []
-  for (const [tid, t] of now) {
-    const b = before.get(tid)
-    const d = t.ms - (b?.ms ?? 0)
-    if (d > 0)
-      rows.push([`${t.name}${tid === String(process.pid) ? '*' : ''}`, (d / (t.at - (b?.at ?? t.at))) * 1000])
+  let main = 0
+  let others = 0
+  for (const [tid, ms] of now) {
+    const d = ms - (before.get(tid) ?? 0)
+    if (tid === String(process.pid)) main += d
+    else others += d
   }
-  rows.sort((a, b) => b[1] - a[1])
-  return rows
-    .slice(0, 4)
-    .map(([n, v]) => `${n} ${v.toFixed(0)}`)
-    .join(', ')
+  return { main, others }
 }
 
 /** Spins `us` µs of synchronous CPU work (the stand-in for an application's per-frame work). */
@@ -352,21 +347,91 @@ async function remoteBurst(kind, clients, frames, size, workUs) {
   const ms = performance.now() - start
   const elu = performance.eventLoopUtilization(elu0).utilization
   const cpu = process.cpuUsage(cpu0)
-  const threads = DIAG ? threadTimes(threads0) : ''
+  const threads = DIAG ? threadTimes(threads0) : undefined
   const exited = new Promise((r) => child.once('exit', r))
   const childCpu = nextMessage(child, 'cpu')
   child.send('stop')
   const cc = (await childCpu).cpu
   await exited
   await close()
-  if (DIAG)
+  if (DIAG) {
+    const us = (x) => `${((x * 1000) / total).toFixed(0).padStart(5)} µs`
     console.log(
-      `      ${String(kind).padEnd(7)} ${((total / ms) * 1000).toFixed(0).padStart(6)} frames/s  main-thread ELU ${elu.toFixed(2)}  server CPU ${((cpu.user + cpu.system) / 1000 / ms).toFixed(2)} cores (sys ${(cpu.system / 1000 / ms).toFixed(2)})  client CPU ${((cc.user + cc.system) / 1000 / ms).toFixed(2)} cores (sys ${(cc.system / 1000 / ms).toFixed(2)})  busiest threads (ms/s): ${threads}`,
+      `      ${String(kind).padEnd(7)} ${((total / ms) * 1000).toFixed(0).padStart(6)} frames/s   main thread: ELU ${elu.toFixed(2)}, CPU ${us(threads.main)}/frame   other threads ${us(threads.others)}/frame   client process ${us((cc.user + cc.system) / 1000)}/frame   (server sys ${us(cpu.system / 1000)}/frame)`,
     )
+  }
   return (total / ms) * 1000
 }
 
 const list = (env, dflt) => (process.env[env] ?? dflt).split(',').map(Number)
+
+// Outbound (`--large-out`): the server sends large frames (`send`, so it encodes and CRCs them) to a client in
+// another process that only counts bytes; W µs of handler-like work per frame sent. Frames/s.
+
+async function sinkClientChild(port, bytes) {
+  const s = await new Promise((r) => {
+    const c = net.connect({ host: HOST, port }, () => r(c))
+  })
+  let got = 0
+  s.on('data', (c) => {
+    got += c.length
+    if (got >= bytes) {
+      s.destroy()
+      process.send({ type: 'done' }, () => process.exit(0))
+    }
+  })
+  process.send({ type: 'ready' })
+}
+
+async function remoteSend(core, frames, size, workUs) {
+  const payload = Buffer.alloc(size, 0x64)
+  let start
+  const server = createServerTransport({ host: HOST, port: 0, core })
+  server.onConnection((conn) => {
+    let i = 0
+    const pump = () => {
+      while (i < frames) {
+        busy(workUs)
+        const r = conn.send(200, i++, payload)
+        if (r === 'backpressure') return
+      }
+    }
+    conn.setHandler({ frame: () => {}, drain: pump, close: () => {} })
+    start = performance.now()
+    pump()
+  })
+  const { port } = await server.listen()
+  const child = fork(new URL(import.meta.url), ['--sink-client', String(port), String(frames * (22 + size))])
+  await nextMessage(child, 'ready')
+  await nextMessage(child, 'done')
+  const ms = performance.now() - start
+  await server.close()
+  return (frames / ms) * 1000
+}
+
+async function largeOutSection() {
+  const sizes = list('BENCH_LARGE_SIZES', '262144,1048576')
+  const works = list('BENCH_LARGE_WORK', '0,200')
+  const mib = Number(process.env.BENCH_LARGE_MIB ?? 256)
+  console.log(
+    `Outbound large frames: the server sends ${mib} MiB per measurement to a client in another process`,
+  )
+  for (const size of sizes)
+    for (const w of works) {
+      const frames = Math.max(8, Math.round((mib * 2 ** 20) / size))
+      const res = { loop: [], worker: [] }
+      await remoteSend(SocketCore.LOOP, frames >> 3, size, w)
+      await remoteSend(SocketCore.WORKER, frames >> 3, size, w)
+      for (let r = 0; r < RUNS; r++) {
+        res.loop.push(await remoteSend(SocketCore.LOOP, frames, size, w))
+        res.worker.push(await remoteSend(SocketCore.WORKER, frames, size, w))
+      }
+      const r = res.worker.map((x, i) => x / res.loop[i])
+      console.log(
+        `   ${String(size).padEnd(8)} W ${String(w).padStart(4)} µs   loop ${fmt(median(res.loop))}   worker ${fmt(median(res.worker))}   worker/loop ${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}]`,
+      )
+    }
+}
 
 async function largeSection(title) {
   const sizes = list('BENCH_LARGE_SIZES', '262144,1048576')
@@ -668,6 +733,9 @@ async function main() {
   if (srvIdx !== -1) return idleServerChild(argv[srvIdx + 1])
   const cliIdx = argv.indexOf('--idle-client')
   if (cliIdx !== -1) return idleClientChild(Number(argv[cliIdx + 1]), argv[cliIdx + 2] === '1')
+  const skIdx = argv.indexOf('--sink-client')
+  if (skIdx !== -1) return sinkClientChild(Number(argv[skIdx + 1]), Number(argv[skIdx + 2]))
+  if (argv.includes('--large-out')) return largeOutSection()
   const rbIdx = argv.indexOf('--remote-burst-client')
   if (rbIdx !== -1) {
     const [port, clients, frames, size] = argv.slice(rbIdx + 1, rbIdx + 5).map(Number)

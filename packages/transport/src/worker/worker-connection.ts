@@ -7,15 +7,13 @@ import {
   FrameTooLargeError,
   HEADER_SIZE,
   UnknownMessageTypeError,
-  writeFrame,
 } from '@veltix/codec'
-import { CLOSED, CLOSING } from '../connection-base.js'
+import { CLOSED } from '../connection-base.js'
 import { WORKER_MAX_INFLIGHT_IN, WORKER_OFFLOAD_BYTES } from '../constants.js'
 import type { ResolvedOptions } from '../options.js'
 import { SocketConnection } from '../socket-connection.js'
 import type { LinkedConnection, WorkerLink } from './worker-pool.js'
 
-const SCRATCH = Buffer.alloc(HEADER_SIZE)
 const EMPTY = new Uint8Array(0)
 const TWO_32 = 0x1_0000_0000
 
@@ -63,15 +61,14 @@ class Inbound {
  * Worker core connection: the socket stays on the main thread (Node 20 cannot hand a socket to a
  * worker_thread). Small frames are cut and checked here exactly as on the loop core. A large inbound frame
  * (≥ WORKER_OFFLOAD_BYTES) is assembled here into a buffer of its own (a copy, ~20 GB/s) and that buffer is
- * handed (transferred, one message per frame) to a worker for its CRC-32 (~3 GB/s), while this thread goes
+ * handed (transferred; one message per loop turn, never per chunk) to a worker for its CRC-32, while this thread goes
  * on reading and cutting what follows; frames behind it are held until its CRC comes back, so delivery stays
- * in order. Large outbound frames are encoded in the worker; anything sent while one is there queues behind
- * it there.
+ * in order. Outbound frames are encoded here, as on the loop core (measured: handing large ones to a worker
+ * cost more in copies and thread wake-ups than their CRC).
  */
 export class WorkerConnection extends SocketConnection implements LinkedConnection {
   readonly #link: WorkerLink
   readonly #key: number
-  #inflightOut = 0
   #readPaused = false
   #linked = true
   #finishPending = false
@@ -83,14 +80,6 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     this.#link = link
     this.#key = key
     link.open(key, this)
-  }
-
-  override get bufferedAmount(): number {
-    return this.queued + this.#inflightOut + this.socket.writableLength
-  }
-
-  protected override startReading(): void {
-    this.attachReader()
   }
 
   protected override ingest(chunk: Buffer): void {
@@ -161,12 +150,9 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
         o += size
         continue
       }
-      // Large frames are assembled in a scratch buffer of the worker link (transferred to the worker, reused);
-      // small ones in a buffer of their own.
-      const buf =
-        total >= WORKER_OFFLOAD_BYTES
-          ? Buffer.from(this.#link.scratch(size), 0, size)
-          : Buffer.allocUnsafe(size)
+      // A large payload gets an ArrayBuffer of its own (transferable to the worker); a small one may come from
+      // Node's pool.
+      const buf = total >= WORKER_OFFLOAD_BYTES ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size)
       s.asm = buf
       s.filled = 0
       s.bytes += size
@@ -190,7 +176,7 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     }
     this.#hold(s, s.code, s.requestId, s.timestamp, payload, s.expected, true, undefined)
     s.awaiting++
-    this.#link.check(this.#key, payload.buffer as ArrayBuffer, payload.length, s.expected)
+    this.#link.check(this.#key, payload.buffer as ArrayBuffer)
   }
 
   /** Checks a small payload here (as the loop core does) and holds the frame or its error. */
@@ -267,7 +253,7 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     }
   }
 
-  onWorkerCrc(crc: number, payload: Buffer | undefined): void {
+  onWorkerCrc(crc: number, payload: Buffer): void {
     const s = this.#in
     if (s === undefined) return // closed meanwhile
     const held = s.held
@@ -278,50 +264,11 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     // Answers come back in the order the payloads went (one worker per connection).
     e.awaiting = false
     s.awaiting--
-    // The scratch buffer went back to the link: the frame gets the worker's copy (none when the CRC failed).
-    e.payload = payload ?? EMPTY
+    // The payload's buffer was transferred (detached here): the frame gets the one handed back.
+    e.payload = payload
     e.error = this.#verdict(e.code, e.size, e.expected, crc, e.requestId)
     this.#release(s)
     if (this.#finishPending && (s.awaiting === 0 || this.dropInbound)) this.#unlinkAndFinish()
-  }
-
-  protected override encode(
-    code: number,
-    requestId: number,
-    payload: Uint8Array,
-    timestamp: number,
-    len: number,
-  ): void {
-    // Small frames, when none of ours is on its way back from the worker, are encoded here (order holds).
-    if (len < WORKER_OFFLOAD_BYTES && this.#inflightOut === 0) {
-      super.encode(code, requestId, payload, timestamp, len)
-      return
-    }
-    // Validate here (typed errors to the caller, nothing queued); the worker then cannot fail on it.
-    writeFrame(SCRATCH, 0, code, requestId, EMPTY, timestamp)
-    this.#link.frame(this.#key, code, requestId, payload, timestamp)
-    this.#inflightOut += len
-  }
-
-  protected override encodeRaw(frames: Uint8Array): void {
-    // Already encoded: nothing for a worker to do unless it must keep them behind frames it holds.
-    if (this.#inflightOut === 0) {
-      super.encodeRaw(frames)
-      return
-    }
-    this.#link.raw(this.#key, frames)
-    this.#inflightOut += frames.length
-  }
-
-  protected override hasOutboundInFlight(): boolean {
-    return this.#inflightOut > 0 && this.#linked
-  }
-
-  onWorkerEncoded(bytes: Buffer): void {
-    if (this.#inflightOut === 0) return // dropped by destroy
-    this.#inflightOut -= bytes.length
-    this.queueChunk(bytes)
-    if (this.state === CLOSING) this.maybeEnd()
   }
 
   onWorkerCrash(error: Error): void {
@@ -332,13 +279,7 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     else this.destroyNow()
   }
 
-  protected override destroyNow(): void {
-    this.#inflightOut = 0
-    super.destroyNow()
-  }
-
   protected override onSocketClosed(): void {
-    this.#inflightOut = 0
     // Frames read before the peer's FIN may still wait for a CRC from the worker: deliver them first.
     const s = this.#in
     if (s !== undefined && s.awaiting > 0 && this.#linked && !this.dropInbound) {

@@ -8,7 +8,7 @@ export async function acquireWorkerRuntime(opts: ResolvedOptions, maxWorkers?: n
   if (maxWorkers !== undefined && !(maxWorkers >= 1)) {
     throw new RangeError(`maxWorkers must be at least 1, got ${maxWorkers}`)
   }
-  const pool = acquirePool(maxWorkers, opts.workerBatchBytes)
+  const pool = acquirePool(maxWorkers)
   let released = false
   return {
     createConnection: (id, socket) => {
