@@ -13,6 +13,7 @@ import {
   DEFAULT_SIZE_PLAN,
   DEFAULT_STRESS_CLIENTS,
   DEFAULT_STRESS_MESSAGES,
+  DEFAULT_THROUGHPUT_WARMUP,
   QUICK_BURST_COUNT,
   QUICK_FPS_CONFIGS,
   QUICK_FPS_SECONDS,
@@ -23,6 +24,7 @@ import {
   QUICK_SIZE_PLAN,
   QUICK_STRESS_CLIENTS,
   QUICK_STRESS_MESSAGES,
+  QUICK_THROUGHPUT_WARMUP,
 } from './constants.js'
 import { UsageError } from './errors.js'
 
@@ -46,6 +48,8 @@ export interface BenchOptions {
   latencyWarmup: number
   latencyCount: number
   burstCount: number
+  /** Burst and stress: unmeasured messages sent first on the same connections (0: measure cold). */
+  throughputWarmup: number
   messageSize: number
   stressClients: number
   stressMessages: number
@@ -93,6 +97,8 @@ export function resolveOptions(partial: Partial<BenchOptions> = {}): BenchOption
     latencyWarmup: partial.latencyWarmup ?? (quick ? QUICK_LATENCY_WARMUP : DEFAULT_LATENCY_WARMUP),
     latencyCount: partial.latencyCount ?? (quick ? QUICK_LATENCY_COUNT : DEFAULT_LATENCY_COUNT),
     burstCount: partial.burstCount ?? (quick ? QUICK_BURST_COUNT : DEFAULT_BURST_COUNT),
+    throughputWarmup:
+      partial.throughputWarmup ?? (quick ? QUICK_THROUGHPUT_WARMUP : DEFAULT_THROUGHPUT_WARMUP),
     messageSize: partial.messageSize ?? DEFAULT_MESSAGE_SIZE,
     stressClients: partial.stressClients ?? (quick ? QUICK_STRESS_CLIENTS : DEFAULT_STRESS_CLIENTS),
     stressMessages: partial.stressMessages ?? (quick ? QUICK_STRESS_MESSAGES : DEFAULT_STRESS_MESSAGES),
@@ -123,6 +129,7 @@ function validate(o: BenchOptions): void {
     ['latency warm-up', o.latencyWarmup],
     ['latency count', o.latencyCount],
     ['burst count', o.burstCount],
+    ['throughput warm-up', o.throughputWarmup],
     ['stress clients', o.stressClients],
     ['stress messages', o.stressMessages],
     ['memory clients', o.memoryClients],
@@ -130,7 +137,7 @@ function validate(o: BenchOptions): void {
     ['repeat', o.repeat],
   ]
   for (const [name, n] of counts) {
-    if (!Number.isSafeInteger(n) || n < (name === 'latency warm-up' ? 0 : 1)) {
+    if (!Number.isSafeInteger(n) || n < (name.endsWith('warm-up') ? 0 : 1)) {
       throw new UsageError(`${name} must be a positive integer, got ${n}`)
     }
   }
@@ -153,6 +160,7 @@ invocation and reports Veltix's figures as ratios of the baseline's.
   --count N            latency: measured round trips (default ${DEFAULT_LATENCY_COUNT})
   --warmup N           latency: warm-up round trips (default ${DEFAULT_LATENCY_WARMUP})
   --burst N            burst: messages (default ${DEFAULT_BURST_COUNT})
+  --throughput-warmup N  burst, stress: unmeasured messages sent first (default ${DEFAULT_THROUGHPUT_WARMUP}; 0 = cold)
   --size B             payload bytes for latency/burst/stress (default ${DEFAULT_MESSAGE_SIZE})
   --stress-clients N   stress: clients (default ${DEFAULT_STRESS_CLIENTS})
   --stress-messages N  stress: messages per client (default ${DEFAULT_STRESS_MESSAGES})
@@ -221,6 +229,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   if (v.count !== undefined) partial.latencyCount = int('--count', v.count)
   if (v.warmup !== undefined) partial.latencyWarmup = int('--warmup', v.warmup)
   if (v.burst !== undefined) partial.burstCount = int('--burst', v.burst)
+  if (v['throughput-warmup'] !== undefined)
+    partial.throughputWarmup = int('--throughput-warmup', v['throughput-warmup'])
   if (v.size !== undefined) partial.messageSize = int('--size', v.size)
   if (v['stress-clients'] !== undefined) partial.stressClients = int('--stress-clients', v['stress-clients'])
   if (v['stress-messages'] !== undefined)
@@ -257,6 +267,7 @@ const SPEC = {
   size: { type: 'string' },
   'stress-clients': { type: 'string' },
   'stress-messages': { type: 'string' },
+  'throughput-warmup': { type: 'string' },
   'fps-seconds': { type: 'string' },
   'no-baseline': { type: 'boolean' },
   repeat: { type: 'string' },

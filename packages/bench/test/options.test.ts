@@ -4,6 +4,7 @@ import {
   DEFAULT_LATENCY_COUNT,
   DEFAULT_LATENCY_WARMUP,
   DEFAULT_SCALE_CONNECTIONS,
+  DEFAULT_THROUGHPUT_WARMUP,
   QUICK_BURST_COUNT,
 } from '../src/constants.js'
 import { UsageError } from '../src/errors.js'
@@ -29,6 +30,13 @@ describe('parseCliArgs', () => {
       'burst',
     ])
     expect(parseCliArgs(['--only', 'fps,stress', '--quick']).bench.only).toEqual(['fps', 'stress'])
+  })
+
+  it('warms burst and stress up by default; --throughput-warmup 0 measures cold; a negative count is refused', () => {
+    expect(parseCliArgs([]).bench.throughputWarmup).toBe(DEFAULT_THROUGHPUT_WARMUP)
+    expect(parseCliArgs(['--throughput-warmup', '0']).bench.throughputWarmup).toBe(0)
+    expect(parseCliArgs(['--throughput-warmup', '10_000']).bench.throughputWarmup).toBe(10_000)
+    expect(() => parseCliArgs(['--throughput-warmup', '-1'])).toThrow(UsageError)
   })
 
   it('maps --core both to both cores', () => {

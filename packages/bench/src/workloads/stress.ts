@@ -17,6 +17,13 @@ export const stressWorkload: Workload = {
       await withPair(ctx, v, 'sink', async (server, client, port) => {
         ctx.phase(`${v.label} connect ${o.stressClients}`)
         await client.call('clientsConnect', { impl: v.impl, port, count: o.stressClients })
+        if (o.throughputWarmup > 0) {
+          // Unmeasured, on the same connections: the measured run then runs on compiled code.
+          const perClient = Math.max(1, Math.ceil(o.throughputWarmup / o.stressClients))
+          await server.call('resetCount', { expected: perClient * o.stressClients })
+          await client.call('stress', { perClient, size: o.messageSize })
+          await server.call('waitCount', { timeoutMs: DELIVERY_TIMEOUT_MS })
+        }
         ctx.phase(`${v.label} ${o.stressClients} × ${o.stressMessages}`)
         await server.call('resetCount', { expected })
         const { result, serverUs, clientUs } = await withCpu(server, client, async () => {
