@@ -91,6 +91,7 @@ export {
   SecureError,
   SecureHandshakeError,
   SecureProtocolError,
+  ServerRefusedError,
   SessionError,
   TruncatedStreamError,
   type TrustStore,

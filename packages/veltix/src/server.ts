@@ -1,4 +1,5 @@
 import {
+  ERROR,
   encodeFrame,
   HEADER_SIZE,
   type MessageType,
@@ -521,7 +522,9 @@ export class Server {
       this.#limitStats.refusedConnections++
       this.#logger.debug(() => `refused a connection from ${key}: ${why}`)
       conn.setHandler({ frame: () => {}, close: () => {} })
-      conn.destroy()
+      // One ERROR frame says why (a Veltix client fails with ServerRefusedError), then a graceful close.
+      conn.send(ERROR.code, 0, Buffer.from(`connection refused: ${why}`, 'utf8'))
+      void conn.close()
       return false
     }
     e.open++

@@ -27,6 +27,7 @@ import {
   type Response,
   SecureError,
   type ServerDisconnectInfo,
+  ServerRefusedError,
   SocketCore,
   UntrustedKeyError,
 } from '../src/index.js'
@@ -408,10 +409,25 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('security on the %s core', (
     expect(await a.connect()).toBe(true)
     expect(await b.connect()).toBe(true)
     expect(await c.connect()).toBe(false)
+    // told why, typed: not left to time out
+    expect(c.lastError).toBeInstanceOf(ServerRefusedError)
+    expect((c.lastError as ServerRefusedError).serverMessage).toMatch(/maxConnectionsPerAddress \(2\)/)
     expect(server.stats().limits.refusedConnections).toBe(1)
     await a.disconnect()
     await waitFor(() => server.stats().connections === 1)
     expect(await c.connect()).toBe(true)
+  })
+
+  it("maxConnection: the refused client fails connect() with ServerRefusedError and the server's reason", async () => {
+    const { server } = echoServer({ encryption: 'off', maxConnection: 1 })
+    await server.start()
+    const a = fx.client(server)
+    const b = fx.client(server, { handshakeTimeout: 2000 })
+    expect(await a.connect()).toBe(true)
+    expect(await b.connect()).toBe(false)
+    expect(b.lastError).toBeInstanceOf(ServerRefusedError)
+    expect((b.lastError as ServerRefusedError).serverMessage).toMatch(/max/i)
+    expect(a.connected).toBe(true)
   })
 
   it('maxNewConnectionsPerSecond refuses a burst of new connections', async () => {
