@@ -762,6 +762,7 @@ async function main() {
   for (const r of [raw, loop, worker]) console.log(`   ${r.label.padEnd(36)} ${fmt(r.median)} frames/s`)
   console.log(`   loop / raw = ${(loop.median / raw.median).toFixed(2)}×  (target ≥ 0.8×)`)
   console.log(`   worker / loop (small-frame overhead) = ${(worker.median / loop.median).toFixed(2)}×\n`)
+  if (argv.includes('--burst')) return
 
   const big = 256 * 1024
   const bigFrames = Number(process.env.BENCH_BIG_FRAMES ?? 400)
