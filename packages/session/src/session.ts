@@ -265,6 +265,8 @@ const noop = (): void => {}
  * shares it), dropped by a microtask once that callback returns. A frame is stamped with the time its chunk
  * began to be processed, which is the time it was received to within the handlers' own run time.
  */
+// `RESOLVED.then` queues a microtask without the AsyncResource and bound function of Node's `queueMicrotask`.
+const RESOLVED = Promise.resolve()
 let clockNow = 0
 let clockValid = false
 const clockReset = (): void => {
@@ -274,7 +276,7 @@ function receiveClock(): number {
   if (!clockValid) {
     clockNow = Date.now()
     clockValid = true
-    queueMicrotask(clockReset)
+    RESOLVED.then(clockReset)
   }
   return clockNow
 }
@@ -1265,7 +1267,7 @@ export class Session {
       this.#sx!.outLen = writeFrame(out, this.#sx!.outLen, code, requestId, payload, timestamp)
       if (!this.#sx!.flushQueued) {
         this.#sx!.flushQueued = true
-        queueMicrotask(this.#sx!.endOfTick)
+        RESOLVED.then(this.#sx!.endOfTick)
       }
     }
     this.stats.messagesOut++

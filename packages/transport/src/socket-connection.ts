@@ -43,12 +43,15 @@ function onSocketData(this: OwnedSocket, chunk: Buffer): void {
 // microtask for all of them rather than one each. Node's `queueMicrotask` makes an AsyncResource per call,
 // and a closure per connection and tick was one more allocation: with many busy connections that showed.
 let dueNow: SocketConnection[] = []
+// `RESOLVED.then` queues the microtask without the AsyncResource that `queueMicrotask` adds; `flushDue` lets an
+// error out only after rescheduling the others (see there), as an uncaught exception would.
+const RESOLVED = Promise.resolve()
 let dueImmediate: SocketConnection[] = []
 
 function scheduleFlush(conn: SocketConnection, onImmediate: boolean): void {
   if (onImmediate) {
     if (dueImmediate.push(conn) === 1) setImmediate(flushDueImmediate)
-  } else if (dueNow.push(conn) === 1) queueMicrotask(flushDueNow)
+  } else if (dueNow.push(conn) === 1) RESOLVED.then(flushDueNow)
 }
 function flushDueNow(): void {
   const due = dueNow
