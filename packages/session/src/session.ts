@@ -1,14 +1,13 @@
 import { randomInt } from 'node:crypto'
 import {
   type Capabilities,
-  ChecksumMismatchError,
   type CodecError,
-  crc32,
   DEFAULT_MAX_MESSAGE_SIZE,
   decodeHelloPayload,
   ERROR,
   encodeHelloPayload,
   type Frame,
+  FrameDecoder,
   FrameTooLargeError,
   HELLO,
   HELLO_ACK,
@@ -19,7 +18,6 @@ import {
   type Request,
   Response,
   requestIdHex,
-  UnknownMessageTypeError,
   versionsCompatible,
   writeFrame,
 } from '@veltix/codec'
@@ -236,7 +234,6 @@ export interface WaitOptions {
 
 const EMPTY = new Uint8Array(0)
 const HEADER = 22
-const TWO_32 = 0x1_0000_0000
 
 /** Secure phase: none (plain), waiting for the peer's Finished, channel up. */
 const SEC_NONE = 0
@@ -261,8 +258,9 @@ const ONCE = { once: true } as const
 const noop = (): void => {}
 
 /**
- * `receivedAt` of delivered messages: one `Date.now()` per I/O callback (every frame decoded from one read
- * shares it), dropped by a microtask once that callback returns. A frame is stamped with the time its chunk
+ * `receivedAt` of delivered messages and the timestamp of sealed frames: one `Date.now()` per I/O callback or
+ * synchronous run (every frame decoded from one read, or sent in one burst, shares it), dropped by a microtask
+ * once that run returns. A frame is stamped with the time its chunk
  * began to be processed, which is the time it was received to within the handlers' own run time.
  */
 // `RESOLVED.then` queues a microtask without the AsyncResource and bound function of Node's `queueMicrotask`.
@@ -272,7 +270,7 @@ let clockValid = false
 const clockReset = (): void => {
   clockValid = false
 }
-function receiveClock(): number {
+function tickClock(): number {
   if (!clockValid) {
     clockNow = Date.now()
     clockValid = true
@@ -314,6 +312,8 @@ class HandshakeState {
 class SecureState {
   serverHs: ServerHandshake | undefined = undefined
   clientHs: ClientHandshake | undefined = undefined
+  /** Cuts the inner frames out of each opened record (one per session: its fast path reads them in place). */
+  inner: FrameDecoder | undefined = undefined
   out: Buffer | undefined = undefined
   outLen = 0
   flushQueued = false
@@ -377,7 +377,7 @@ class Wait implements PendingWait<Frame> {
       return
     }
     // Not copied: the payload is a view into the received chunk, as for every `Response` (see the README).
-    const r = new Response(s.registry.resolve(frame.code), frame, receiveClock())
+    const r = new Response(s.registry.resolve(frame.code), frame, tickClock())
     r.latency = rtt
     resolve(r)
   }
@@ -845,7 +845,7 @@ export class Session {
       st.delivered++
       if (onMessage === undefined) return
       try {
-        onMessage(new Response(this.registry.resolve(code), f, receiveClock()), this)
+        onMessage(new Response(this.registry.resolve(code), f, tickClock()), this)
       } catch (error) {
         this.#report(error instanceof Error ? error : new Error(String(error)), 'onMessage threw')
       }
@@ -909,7 +909,7 @@ export class Session {
     this.stats.delivered++
     if (onMessage === undefined) return
     try {
-      onMessage(new Response(this.registry.resolve(f.code), f, receiveClock()), this)
+      onMessage(new Response(this.registry.resolve(f.code), f, tickClock()), this)
     } catch (error) {
       this.#report(error instanceof Error ? error : new Error(String(error)), 'onMessage threw')
     }
@@ -1149,6 +1149,12 @@ export class Session {
   #startChannel(channel: SecureChannel): void {
     this.#channel = channel
     this.#sec = SEC_UP
+    this.#sx!.inner = new FrameDecoder({
+      onFrame: (f) => this.#handle(f),
+      onError: (e) => this.#onInnerDecodeError(e),
+      maxMessageSize: Number.POSITIVE_INFINITY,
+      ...(this.#sx!.dropUnknownTypes ? { registry: this.registry } : {}),
+    })
     this.#logAt(LogLevel.DEBUG)?.debug(() => `secure channel up (${this.role})`)
   }
 
@@ -1190,43 +1196,19 @@ export class Session {
       if (plaintext === null) return // the peer's close-notify: its end follows
       // Checked before anything in it is delivered: a record is all whole frames or nothing.
       let o = 0
-      while (o + HEADER <= plaintext.length) o += HEADER + plaintext.readUInt32BE(o + 2)
+      const pt = plaintext
+      while (o + HEADER <= pt.length) {
+        // The size field (u32 at +2), read byte by byte: Buffer#readUInt32BE costs more per call.
+        o += HEADER + (((pt[o + 2]! << 24) | (pt[o + 3]! << 16) | (pt[o + 4]! << 8) | pt[o + 5]!) >>> 0)
+      }
       if (o !== plaintext.length)
         throw new SecureProtocolError('a record that does not end on a frame boundary')
     } catch (error) {
       this.#fail(error instanceof Error ? error : new Error(String(error)), reason)
       return
     }
-    this.#deliverRecord(plaintext)
-  }
-
-  /**
-   * The inner frames of an authentic record, whole and back to back (checked by the caller): cut here
-   * directly, no stream decoder (a record is one buffer; nothing spans records). Each inner CRC is still
-   * checked, as the wire format has one.
-   */
-  #deliverRecord(pt: Buffer): void {
-    const registry = this.#sx!.dropUnknownTypes ? this.registry : undefined
-    let o = 0
-    while (o < pt.length && !this.#closed) {
-      const code = pt.readUInt16BE(o)
-      const size = pt.readUInt32BE(o + 2)
-      const expected = pt.readUInt32BE(o + 6)
-      const timestamp = pt.readUInt32BE(o + 10) * TWO_32 + pt.readUInt32BE(o + 14)
-      const requestId = pt.readUInt32BE(o + 18)
-      const payload = pt.subarray(o + HEADER, o + HEADER + size)
-      o += HEADER + size
-      const actual = size === 0 ? 0 : crc32(payload)
-      if (actual !== expected) {
-        this.#onInnerDecodeError(new ChecksumMismatchError(code, size, expected, actual, requestId))
-        return
-      }
-      if (registry !== undefined && !registry.has(code)) {
-        this.#onInnerDecodeError(new UnknownMessageTypeError(code, size, requestId))
-        continue
-      }
-      this.#handle({ code, requestId, timestamp, payload })
-    }
+    // A record holds whole frames (checked above), so the decoder is back at a frame boundary after each.
+    this.#sx!.inner!.push(plaintext)
   }
 
   #onInnerDecodeError(e: CodecError): void {
@@ -1241,12 +1223,15 @@ export class Session {
 
   #sendSealed(code: number, requestId: number, payload: Uint8Array): SendResult {
     if (this.#closed || this.connection.closed || this.#channel!.closeSent) return 'closed'
+    const sx = this.#sx!
     const n = HEADER + payload.length
-    if (n + RECORD_EXTRA + HEADER > this.#sx!.maxMessageSize) {
-      throw new FrameTooLargeError(code, n + RECORD_EXTRA + HEADER, this.#sx!.maxMessageSize)
+    if (n + RECORD_EXTRA + HEADER > sx.maxMessageSize) {
+      throw new FrameTooLargeError(code, n + RECORD_EXTRA + HEADER, sx.maxMessageSize)
     }
-    const timestamp = Date.now()
-    if (n >= this.#sx!.flushBytes) {
+    // One clock reading per synchronous run (as the transport does for plain frames): a burst does not pay
+    // a Date.now() per frame.
+    const timestamp = tickClock()
+    if (n >= sx.flushBytes) {
       // A large frame: its own record, no copy into the batch.
       this.#flush()
       if (this.#closed) return 'closed'
@@ -1254,25 +1239,27 @@ export class Session {
       writeFrame(one, 0, code, requestId, payload, timestamp)
       this.#write(one)
     } else {
-      if (this.#sx!.outLen + n > this.#sx!.flushBytes) this.#flush()
-      if (this.#closed) return 'closed'
-      let out = this.#sx!.out
-      if (out === undefined || out.length < this.#sx!.outLen + n) {
-        const grown = Buffer.allocUnsafe(
-          Math.min(this.#sx!.flushBytes, Math.max(1024, 2 * (this.#sx!.outLen + n))),
-        )
-        if (out !== undefined && this.#sx!.outLen > 0) out.copy(grown, 0, 0, this.#sx!.outLen)
-        this.#sx!.out = out = grown
+      if (sx.outLen + n > sx.flushBytes) {
+        this.#flush()
+        if (this.#closed) return 'closed'
       }
-      this.#sx!.outLen = writeFrame(out, this.#sx!.outLen, code, requestId, payload, timestamp)
-      if (!this.#sx!.flushQueued) {
-        this.#sx!.flushQueued = true
-        RESOLVED.then(this.#sx!.endOfTick)
+      let out = sx.out
+      const len = sx.outLen
+      if (out === undefined || out.length < len + n) {
+        const grown = Buffer.allocUnsafe(Math.min(sx.flushBytes, Math.max(1024, 2 * (len + n))))
+        if (out !== undefined && len > 0) out.copy(grown, 0, 0, len)
+        sx.out = out = grown
+      }
+      sx.outLen = writeFrame(out, len, code, requestId, payload, timestamp)
+      if (!sx.flushQueued) {
+        sx.flushQueued = true
+        RESOLVED.then(sx.endOfTick)
       }
     }
-    this.stats.messagesOut++
-    this.stats.bytesOut += n
-    return this.#closed ? 'closed' : this.#sx!.sendState
+    const st = this.stats
+    st.messagesOut++
+    st.bytesOut += n
+    return this.#closed ? 'closed' : sx.sendState
   }
 
   #endOfTick(): void {
