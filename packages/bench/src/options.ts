@@ -125,20 +125,21 @@ function validate(o: BenchOptions): void {
     throw new UsageError(`aggregate must be median or best, got "${o.aggregate}"`)
   }
   for (const c of o.cores) if (c !== 'loop' && c !== 'worker') throw new UsageError(`unknown core "${c}"`)
-  const counts: [string, number][] = [
-    ['latency warm-up', o.latencyWarmup],
-    ['latency count', o.latencyCount],
-    ['burst count', o.burstCount],
-    ['throughput warm-up', o.throughputWarmup],
-    ['stress clients', o.stressClients],
-    ['stress messages', o.stressMessages],
-    ['memory clients', o.memoryClients],
-    ['connections', o.connections],
-    ['repeat', o.repeat],
+  // [name, value, smallest allowed]: warm-ups may be 0 (measure cold), every other count at least 1.
+  const counts: [string, number, number][] = [
+    ['latency warm-up', o.latencyWarmup, 0],
+    ['latency count', o.latencyCount, 1],
+    ['burst count', o.burstCount, 1],
+    ['throughput warm-up', o.throughputWarmup, 0],
+    ['stress clients', o.stressClients, 1],
+    ['stress messages', o.stressMessages, 1],
+    ['memory clients', o.memoryClients, 1],
+    ['connections', o.connections, 1],
+    ['repeat', o.repeat, 1],
   ]
-  for (const [name, n] of counts) {
-    if (!Number.isSafeInteger(n) || n < (name.endsWith('warm-up') ? 0 : 1)) {
-      throw new UsageError(`${name} must be a positive integer, got ${n}`)
+  for (const [name, n, min] of counts) {
+    if (!Number.isSafeInteger(n) || n < min) {
+      throw new UsageError(`${name} must be an integer >= ${min}, got ${n}`)
     }
   }
   if (!Number.isSafeInteger(o.messageSize) || o.messageSize < 8) {

@@ -12,6 +12,7 @@ import {
   ServerRefusedError,
   Session,
 } from '../src/index.js'
+import { until } from './helpers/until.js'
 
 const ECHO = new MessageType(201, 'echo')
 const SILENT = new MessageType(202, 'silent') // the server never answers these
@@ -23,14 +24,6 @@ const cleanup: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f()
 })
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
 
 interface Served {
   transport: ServerTransport

@@ -16,6 +16,7 @@ import {
   VersionMismatchError,
 } from '../src/index.js'
 import { goldenBytes, goldenWithId, RawPeer, rawServer } from './helpers/raw-peer.js'
+import { until } from './helpers/until.js'
 
 // Byte-level peers written by hand (plain `net`, golden frames from the Python reference) prove that our
 // server and client speak the reference's handshake exactly.
@@ -61,14 +62,6 @@ async function rawClient(port: number): Promise<RawPeer> {
   const p = await RawPeer.connect(port)
   cleanup.push(() => p.destroy())
   return p
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
 }
 
 describe('our server, reference client (raw bytes)', () => {

@@ -36,6 +36,7 @@ import {
   type SessionInit,
   UntrustedKeyError,
 } from '../src/index.js'
+import { until } from './helpers/until.js'
 
 const ECHO = new MessageType(201, 'echo')
 const registry = new MessageTypeRegistry()
@@ -47,14 +48,6 @@ const cleanup: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f()
 })
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
 
 interface Served {
   transport: ServerTransport

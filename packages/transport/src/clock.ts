@@ -1,13 +1,11 @@
+import { RESOLVED } from './microtask.js'
+
 /**
  * The default frame timestamp. `Date.now()` costs 0.1–0.2 µs on this kind of VM (more than the rest of
  * `send`), so it is read at most once per `CLOCK_REUSE` frames and never reused across ticks: frames queued
  * in the same synchronous run share one reading, < 1 ms old (the timestamp's unit) in practice.
  */
 const CLOCK_REUSE = 256
-
-// A resolved promise's `then` queues a microtask without the AsyncResource and bound function that Node's
-// `queueMicrotask` allocates per call (about half its cost); the callback cannot throw.
-const RESOLVED = Promise.resolve()
 
 let cached = 0
 let budget = 0

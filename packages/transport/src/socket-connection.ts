@@ -12,6 +12,7 @@ import { frameClock } from './clock.js'
 import { CLOSED, CLOSING, ConnectionBase, OPEN } from './connection-base.js'
 import { OverflowError } from './errors.js'
 import { sharedDecoder } from './inbound-decoder.js'
+import { RESOLVED } from './microtask.js'
 import type { ResolvedOptions } from './options.js'
 import type { SendResult } from './types.js'
 
@@ -43,9 +44,6 @@ function onSocketData(this: OwnedSocket, chunk: Buffer): void {
 // microtask for all of them rather than one each. Node's `queueMicrotask` makes an AsyncResource per call,
 // and a closure per connection and tick was one more allocation: with many busy connections that showed.
 let dueNow: SocketConnection[] = []
-// `RESOLVED.then` queues the microtask without the AsyncResource that `queueMicrotask` adds; `flushDue` lets an
-// error out only after rescheduling the others (see there), as an uncaught exception would.
-const RESOLVED = Promise.resolve()
 let dueImmediate: SocketConnection[] = []
 
 function scheduleFlush(conn: SocketConnection, onImmediate: boolean): void {
