@@ -1,4 +1,4 @@
-import type { CodecError, Frame } from '@veltix/codec'
+import { type CodecError, type Frame, HEADER_SIZE } from '@veltix/codec'
 import type { ResolvedOptions } from './options.js'
 import type {
   CloseInfo,
@@ -127,7 +127,7 @@ export abstract class ConnectionBase implements Connection {
     if (this.dropInbound) return
     const stats = this.statsOrUndefined ?? this.stats
     stats.framesIn++
-    stats.bytesIn += 22 + frame.payload.length
+    stats.bytesIn += HEADER_SIZE + frame.payload.length
     try {
       this.handler!.frame(frame)
     } catch (err) {

@@ -59,6 +59,7 @@ export {
   WorkerCrashError,
 } from './errors.js'
 export { type ConnectionPairInit, createConnectionPair } from './pair.js'
+export { encodeRefusal, refuseConnection } from './refusal.js'
 export { createServerTransport } from './server.js'
 export {
   BufferSize,

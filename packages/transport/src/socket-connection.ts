@@ -8,7 +8,7 @@ import {
   HEADER_SIZE,
   writeFrame,
 } from '@veltix/codec'
-import { frameClock } from './clock.js'
+import { tickClock } from './clock.js'
 import { CLOSED, CLOSING, ConnectionBase, OPEN } from './connection-base.js'
 import { OverflowError } from './errors.js'
 import { sharedDecoder } from './inbound-decoder.js'
@@ -148,7 +148,7 @@ export class SocketConnection extends ConnectionBase {
     if (len > opts.maxMessageSize) throw new FrameTooLargeError(code, len, opts.maxMessageSize)
     const before = this.bufferedAmount
     if (before + len > opts.maxQueuedBytes) return this.overflow(before, len)
-    this.encode(code, requestId, payload, timestamp === undefined ? frameClock() : timestamp, len)
+    this.encode(code, requestId, payload, timestamp === undefined ? tickClock() : timestamp, len)
     const stats = this.statsOrUndefined ?? this.stats
     stats.framesOut++
     return this.accepted(before + len)
