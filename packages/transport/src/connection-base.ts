@@ -1,5 +1,4 @@
 import { type CodecError, type Frame, HEADER_SIZE } from '@veltix/codec'
-import type { ResolvedOptions } from './options.js'
 import type {
   CloseInfo,
   CloseReason,
@@ -7,7 +6,8 @@ import type {
   ConnectionHandler,
   ConnectionStats,
   SendResult,
-} from './types.js'
+} from './connection.js'
+import type { ResolvedOptions } from './options.js'
 
 export const OPEN = 0
 export const CLOSING = 1

@@ -1,9 +1,10 @@
 import { FrameDecoder, FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
 import { tickClock } from './clock.js'
+import type { Connection, SendResult } from './connection.js'
 import { CLOSED, CLOSING, ConnectionBase, OPEN } from './connection-base.js'
 import { OverflowError } from './errors.js'
 import { type ResolvedOptions, resolveOptions } from './options.js'
-import type { Connection, SendResult, TransportInit } from './types.js'
+import type { TransportInit } from './types.js'
 
 /** Options of `createConnectionPair`: the transport options that make sense without a socket. */
 export type ConnectionPairInit = Omit<TransportInit, 'core' | 'maxWorkers' | 'bufferSize' | 'performanceMode'>

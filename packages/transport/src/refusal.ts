@@ -1,5 +1,5 @@
 import { ERROR, HEADER_SIZE, writeFrame } from '@veltix/codec'
-import type { Connection } from './types.js'
+import type { Connection } from './connection.js'
 
 /**
  * The one ERROR frame that tells a refused peer why (type `ERROR`, request id 0, the reason as UTF-8): what

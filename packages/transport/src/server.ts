@@ -1,16 +1,16 @@
 import * as net from 'node:net'
 import * as tls from 'node:tls'
 import { FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import type { Connection } from './connection.js'
 import type { ConnectionBase } from './connection-base.js'
 import { DEFAULT_HOST } from './constants.js'
 import { createRuntime } from './core.js'
 import { AbortError, ListenError, MaxConnectionsError, TransportStateError } from './errors.js'
+import type { SocketConnection } from './loop/socket-connection.js'
 import { type ResolvedOptions, resolveOptions } from './options.js'
 import { encodeRefusal } from './refusal.js'
 import type { CoreRuntime } from './runtime.js'
-import type { SocketConnection } from './socket-connection.js'
 import type {
-  Connection,
   RefusedConnectionInfo,
   ServerTransport,
   ServerTransportInit,

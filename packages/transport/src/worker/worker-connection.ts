@@ -13,8 +13,8 @@ import {
 } from '@veltix/codec'
 import { CLOSED } from '../connection-base.js'
 import { WORKER_MAX_INFLIGHT_IN, WORKER_OFFLOAD_BYTES } from '../constants.js'
+import { SocketConnection } from '../loop/socket-connection.js'
 import type { ResolvedOptions } from '../options.js'
-import { SocketConnection } from '../socket-connection.js'
 import type { LinkedConnection, WorkerLink } from './worker-pool.js'
 
 const EMPTY = new Uint8Array(0)
