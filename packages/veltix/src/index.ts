@@ -109,7 +109,7 @@ export {
   TlsError,
 } from '@veltix/transport'
 export { Client, type ClientInit } from './client.js'
-export { ClientInfo } from './client-info.js'
+export { ClientConnection, ClientInfo } from './client-info.js'
 export {
   type AuthInfo,
   ClientConfig,
