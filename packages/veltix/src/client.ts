@@ -15,6 +15,7 @@ import {
   type OfflineQueueInit,
   Reconnector,
   type Session,
+  type WaitOptions,
 } from '@veltix/session'
 import type { Connection } from '@veltix/transport'
 import { invoke } from './callbacks.js'
@@ -23,7 +24,6 @@ import { ClientConfig, type ClientConfigInit } from './config.js'
 import { Events } from './events.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SenderBackend, type SendTarget } from './sender.js'
-import type { WaitOptions } from './server.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
 

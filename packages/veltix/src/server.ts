@@ -9,6 +9,7 @@ import {
   type SessionCloseInfo,
   type SessionEncryptionInit,
   type SessionInit,
+  type WaitOptions,
 } from '@veltix/session'
 import { type Connection, createServerTransport, type ServerTransport } from '@veltix/transport'
 import { broadcast } from './broadcast.js'
@@ -29,13 +30,6 @@ import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed
 export interface ServerDisconnectInfo {
   reason: SessionCloseInfo['reason']
   error?: Error
-}
-
-/** Options of `sendAndWait` and ping. */
-export interface WaitOptions {
-  /** ms; default `requestTimeout` of the config (5000). Resolves null when it passes. */
-  timeout?: number
-  signal?: AbortSignal
 }
 
 type ServerState = 'idle' | 'starting' | 'listening' | 'closing'
