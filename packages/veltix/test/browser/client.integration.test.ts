@@ -217,7 +217,7 @@ describe('browser client over a WebSocket (Node, ws)', () => {
     const states: DisconnectState[] = []
     c.onDisconnect((st) => states.push(st))
     expect(await c.connect()).toBe(true)
-    await waitFor(() => states.length === 1, 3000, 'the close')
+    await waitFor(() => states.length === 1 && seen.length >= 2, 3000, 'the PONG and the close')
     // HELLO_ACK: code 11, the HELLO's id, payload 00 05 "1.6.3" and nothing else.
     expect(seen[0]!.subarray(0, 2).toString('hex')).toBe('000b')
     expect(seen[0]!.readUInt32BE(18)).toBe(0x0a0b0c0d)
