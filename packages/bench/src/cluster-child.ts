@@ -89,7 +89,9 @@ const ops = {
     return { startNs, sentNs: now() }
   },
 
-  async wait(args: { timeoutMs: number }): Promise<{ received: number; lastNs: number; latenciesUs: number[] }> {
+  async wait(args: {
+    timeoutMs: number
+  }): Promise<{ received: number; lastNs: number; latenciesUs: number[] }> {
     if (received < target) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, args.timeoutMs)

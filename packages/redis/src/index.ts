@@ -26,6 +26,7 @@ import type { ClusterAdapter } from 'veltix'
 import { type RedisClusterInit, resolveOptions } from './options.js'
 import { RedisClusterAdapter } from './redis-cluster.js'
 
+export { ClusterUnavailableError } from 'veltix'
 export {
   DEFAULT_COMMAND_TIMEOUT,
   DEFAULT_CONNECT_TIMEOUT,
@@ -33,7 +34,6 @@ export {
   DEFAULT_NODE_TIMEOUT,
 } from './constants.js'
 export { RedisClusterConfigError, type RedisClusterInit } from './options.js'
-export { ClusterUnavailableError } from 'veltix'
 
 /**
  * A cluster adapter for `new Server({ cluster })`. One adapter serves one server; throws

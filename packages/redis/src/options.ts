@@ -43,7 +43,8 @@ export class RedisClusterConfigError extends TypeError {
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/
 
 export function resolveOptions(init: RedisClusterInit): ResolvedOptions {
-  if (init === null || typeof init !== 'object') throw new RedisClusterConfigError('options', 'an object is needed')
+  if (init === null || typeof init !== 'object')
+    throw new RedisClusterConfigError('options', 'an object is needed')
   const { url, name } = init
   if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url)) {
     throw new RedisClusterConfigError('url', `a redis:// or rediss:// URL is needed, got ${String(url)}`)

@@ -15,7 +15,20 @@ import {
 import { decodeEnvelope, type Envelope, encodeEnvelope, GENERATED_ID, Kind, OK } from './envelope.js'
 import type { ResolvedOptions } from './options.js'
 
-type RedisClient = ReturnType<typeof createClient>
+/** The command connection: commands while Redis is unreachable fail at once instead of queueing. */
+function newClient(o: ResolvedOptions) {
+  return createClient({
+    url: o.url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: o.connectTimeout,
+      // Fast first retries, then every maxReconnectDelay (with jitter, so nodes do not reconnect in lockstep).
+      reconnectStrategy: (n: number) =>
+        Math.min(50 * 2 ** n, o.maxReconnectDelay) + Math.floor(Math.random() * 100),
+    },
+  })
+}
+type RedisClient = ReturnType<typeof newClient>
 
 /** A call waiting for other nodes' answers (settled exactly once: by the answers, its timer, or a failure). */
 interface Pending {
@@ -78,16 +91,8 @@ export class RedisClusterAdapter implements ClusterAdapter {
     const base = `${this.#o.keyPrefix}:${this.#o.name}`
     this.#all = `${base}:all`
     this.#mine = this.#channelOf(host.nodeId)
-    const jitter = () => Math.floor(Math.random() * 100)
-    const pub = createClient({
-      url: this.#o.url,
-      // Commands while Redis is unreachable fail at once (ClusterUnavailableError) instead of queueing.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: this.#o.connectTimeout,
-        reconnectStrategy: (n: number) => Math.min(50 * 2 ** n, this.#o.maxReconnectDelay) + jitter(),
-      },
-    })
+    const pub = newClient(this.#o)
+    // The subscriber queues its one SUBSCRIBE until connected (and re-subscribes by itself after a reconnect).
     const sub = pub.duplicate({ disableOfflineQueue: false })
     this.#pub = pub
     this.#sub = sub
@@ -240,7 +245,7 @@ export class RedisClusterAdapter implements ClusterAdapter {
 
   async send(request: Request, nodeId: string, clientId: string, timeout: number): Promise<boolean> {
     const reply = await this.#ask(Kind.SEND, nodeId, { to: clientId }, request, timeout, undefined)
-    return reply !== undefined && (reply.flags & OK) !== 0
+    return reply !== undefined && reply !== null && (reply.flags & OK) !== 0
   }
 
   async sendAndWait(
@@ -358,7 +363,15 @@ export class RedisClusterAdapter implements ClusterAdapter {
             (reply) => {
               if (reply.status === 'ok') {
                 const r = reply.response
-                this.#answer(e, Kind.REPLY, { status: 'ok', ts: r.timestamp }, 0, r.type.code, r.id, r.content)
+                this.#answer(
+                  e,
+                  Kind.REPLY,
+                  { status: 'ok', ts: r.timestamp },
+                  0,
+                  r.type.code,
+                  r.id,
+                  r.content,
+                )
               } else this.#answer(e, Kind.REPLY, { status: reply.status })
             },
             () => this.#answer(e, Kind.REPLY, { status: 'closed' }),
@@ -425,7 +438,8 @@ export class RedisClusterAdapter implements ClusterAdapter {
         p,
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new ClusterUnavailableError(`Redis did not answer within ${this.#o.commandTimeout} ms`)),
+            () =>
+              reject(new ClusterUnavailableError(`Redis did not answer within ${this.#o.commandTimeout} ms`)),
             this.#o.commandTimeout,
           )
         }),

@@ -39,14 +39,28 @@ export class ClusterNode {
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       this.out += d
     })
-    this.child.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: ErrorShape; event?: string; text?: string; from?: string }) => {
-      if (m.event === 'message') this.messages.push(`${m.text} from ${m.from}`)
-      if (m.id === undefined) return
-      const call = this.#calls.get(m.id)
-      this.#calls.delete(m.id)
-      if (m.ok) call?.resolve(m.result)
-      else call?.reject(Object.assign(new Error(m.error!.message), { name: m.error!.name, code: m.error!.code }))
-    })
+    this.child.on(
+      'message',
+      (m: {
+        id?: number
+        ok?: boolean
+        result?: unknown
+        error?: ErrorShape
+        event?: string
+        text?: string
+        from?: string
+      }) => {
+        if (m.event === 'message') this.messages.push(`${m.text} from ${m.from}`)
+        if (m.id === undefined) return
+        const call = this.#calls.get(m.id)
+        this.#calls.delete(m.id)
+        if (m.ok) call?.resolve(m.result)
+        else
+          call?.reject(
+            Object.assign(new Error(m.error!.message), { name: m.error!.name, code: m.error!.code }),
+          )
+      },
+    )
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()))
     this.exited.then(() => {
       for (const c of this.#calls.values()) c.reject(new Error(`node exited:\n${this.out}`))
@@ -113,7 +127,8 @@ export class TestClient {
     })
     this.client.route(ASK, (r) => {
       if (this.answerDelay < 0) return
-      const answer = () => this.client.getSender().send(new Request(ASK, `re: ${r.text()}`, { requestId: r.id }))
+      const answer = () =>
+        this.client.getSender().send(new Request(ASK, `re: ${r.text()}`, { requestId: r.id }))
       if (this.answerDelay === 0) answer()
       else {
         const t = setTimeout(() => {

@@ -42,13 +42,17 @@ describeWithRedis('cluster calls across three server processes', () => {
     const ids = nodes.map((n) => n.nodeId).sort()
     expect(new Set(ids).size).toBe(3)
     for (const n of nodes) {
-      await until(async () => {
-        const list = await n.call<{ nodeId: string; clients: number; since: number }[]>('nodes')
-        return (
-          JSON.stringify(list.map((x) => x.nodeId).sort()) === JSON.stringify(ids) &&
-          list.every((x) => x.clients === 2 && x.since > 0)
-        )
-      }, 5000, `node list on ${n.nodeId}`)
+      await until(
+        async () => {
+          const list = await n.call<{ nodeId: string; clients: number; since: number }[]>('nodes')
+          return (
+            JSON.stringify(list.map((x) => x.nodeId).sort()) === JSON.stringify(ids) &&
+            list.every((x) => x.clients === 2 && x.since > 0)
+          )
+        },
+        5000,
+        `node list on ${n.nodeId}`,
+      )
     }
   })
 
@@ -90,7 +94,12 @@ describeWithRedis('cluster calls across three server processes', () => {
       expect(f.tags).toEqual({ room: i % 2 === 0 ? 'red' : 'blue' })
     }
     const red = await nodes[2]!.call<Fetched[]>('fetchClients', { tag: ['room', 'red'] })
-    expect(red.map((c) => c.id).sort()).toEqual(clients.filter((_, i) => i % 2 === 0).map((c) => c.id).sort())
+    expect(red.map((c) => c.id).sort()).toEqual(
+      clients
+        .filter((_, i) => i % 2 === 0)
+        .map((c) => c.id)
+        .sort(),
+    )
     const tagged = await nodes[2]!.call<Fetched[]>('fetchClients', { tag: ['room'] })
     expect(tagged).toHaveLength(6)
   })

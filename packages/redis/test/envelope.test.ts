@@ -5,7 +5,16 @@ import { resolveOptions } from '../src/options.js'
 describe('cluster envelope', () => {
   it('round-trips every field, the payload byte for byte', () => {
     const payload = new Uint8Array([0, 1, 2, 250, 255])
-    const bytes = encodeEnvelope(Kind.REQUEST, 'a1b2c3d4e5f6', 0xfffffffe, { to: 'x-1', timeout: 5 }, 202, 0xdeadbeef, payload, GENERATED_ID)
+    const bytes = encodeEnvelope(
+      Kind.REQUEST,
+      'a1b2c3d4e5f6',
+      0xfffffffe,
+      { to: 'x-1', timeout: 5 },
+      202,
+      0xdeadbeef,
+      payload,
+      GENERATED_ID,
+    )
     const e = decodeEnvelope(bytes)!
     expect(e).toMatchObject({
       kind: Kind.REQUEST,
@@ -28,8 +37,12 @@ describe('cluster envelope', () => {
   it('anything else is refused (undefined), never thrown', () => {
     const good = encodeEnvelope(Kind.BROADCAST, 'node', 1, { tag: ['room', 'a'] }, 200, 1, new Uint8Array(3))
     expect(decodeEnvelope(Buffer.from('hello'))).toBeUndefined()
-    expect(decodeEnvelope(Buffer.concat([Buffer.from([ENVELOPE_VERSION + 1]), good.subarray(1)]))).toBeUndefined()
-    expect(decodeEnvelope(Buffer.concat([good.subarray(0, 1), Buffer.from([99]), good.subarray(2)]))).toBeUndefined()
+    expect(
+      decodeEnvelope(Buffer.concat([Buffer.from([ENVELOPE_VERSION + 1]), good.subarray(1)])),
+    ).toBeUndefined()
+    expect(
+      decodeEnvelope(Buffer.concat([good.subarray(0, 1), Buffer.from([99]), good.subarray(2)])),
+    ).toBeUndefined()
     expect(decodeEnvelope(good.subarray(0, 25))).toBeUndefined() // cut inside the meta
     const badMeta = Buffer.from(good)
     badMeta[18 + 4] = 0x7b // '{' where the JSON meta starts with '{' already: invalid JSON

@@ -23,7 +23,13 @@ describeWithRedis('failures: Redis down, a node killed, a slow node', () => {
     const url = redis.url
     nodes = await Promise.all(
       Array.from({ length: count }, () =>
-        ClusterNode.start({ url, name, nodeTimeout: NODE_TIMEOUT, commandTimeout: 500, requestTimeout: 2000 }),
+        ClusterNode.start({
+          url,
+          name,
+          nodeTimeout: NODE_TIMEOUT,
+          commandTimeout: 500,
+          requestTimeout: 2000,
+        }),
       ),
     )
     return nodes
@@ -69,7 +75,11 @@ describeWithRedis('failures: Redis down, a node killed, a slow node', () => {
 
     // The pending call fails fast with ClusterUnavailableError, well before its 5 s timeout.
     const pending = await inFlight
-    expect(pending).toMatchObject({ ok: false, name: 'ClusterUnavailableError', code: 'VELTIX_ERR_CLUSTER_UNAVAILABLE' })
+    expect(pending).toMatchObject({
+      ok: false,
+      name: 'ClusterUnavailableError',
+      code: 'VELTIX_ERR_CLUSTER_UNAVAILABLE',
+    })
     expect(pending.elapsed).toBeLessThan(2000)
     await until(async () => !(await a!.call('available')), 5000, 'a sees Redis down')
     for (const call of ['broadcast', 'fetchClients', 'nodes', 'emit', 'sendAndWait', 'send']) {

@@ -20,7 +20,8 @@ export function describeWithRedis(name: string, fn: () => void): void {
     describe(name, fn)
     return
   }
-  const how = 'install it (apt-get install redis-server, brew install redis, or docker run -p 6379:6379 redis:7)'
+  const how =
+    'install it (apt-get install redis-server, brew install redis, or docker run -p 6379:6379 redis:7)'
   if (process.env.CI === 'true') {
     describe(name, () => {
       throw new Error(`redis-server was not found on PATH: CI needs it for @veltix/redis; ${how}`)

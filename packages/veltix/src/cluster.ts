@@ -162,7 +162,12 @@ export interface ClusterServer {
   clients(): Iterable<ClientInfo>
   broadcast(request: Request, to: ClientInfo[]): number
   send(request: Request, to: ClientInfo): boolean
-  sendAndWait(request: Request, to: ClientInfo, timeout: number, signal?: AbortSignal): Promise<Response | null>
+  sendAndWait(
+    request: Request,
+    to: ClientInfo,
+    timeout: number,
+    signal?: AbortSignal,
+  ): Promise<Response | null>
 }
 
 /**
@@ -209,8 +214,7 @@ export class ServerCluster {
   /** Every matching client of every node that answered within `timeout` (this node's first). */
   async fetchClients(options: ClusterFetchOptions = {}): Promise<ClusterClient[]> {
     const timeout = options.timeout ?? this.#server.requestTimeout
-    const remote =
-      this.#adapter === undefined ? undefined : this.#remote().fetchClients(options.tag, timeout)
+    const remote = this.#adapter === undefined ? undefined : this.#remote().fetchClients(options.tag, timeout)
     const local = this.#hostFor().clients(options.tag)
     return remote === undefined ? local : local.concat(await remote)
   }
@@ -256,9 +260,12 @@ export class ServerCluster {
     } else {
       const started = performance.now()
       const reply = await this.#remote().sendAndWait(request, node, clientId, timeout, signal)
-      if (reply.status === 'unknown-client') throw new UnknownClientError(`no node holds the client ${clientId}`)
+      if (reply.status === 'unknown-client')
+        throw new UnknownClientError(`no node holds the client ${clientId}`)
       if (reply.status === 'closed') {
-        throw new ConnectionClosedError(`the connection of client ${clientId} closed while waiting for its reply`)
+        throw new ConnectionClosedError(
+          `the connection of client ${clientId} closed while waiting for its reply`,
+        )
       }
       if (reply.status === 'timeout') return null
       response = reply.response
@@ -329,7 +336,8 @@ export class ServerCluster {
 
   #remote(): ClusterAdapter {
     const a = this.#adapter!
-    if (!this.#attached) throw new ClusterUnavailableError('the server is not started: the cluster is unavailable')
+    if (!this.#attached)
+      throw new ClusterUnavailableError('the server is not started: the cluster is unavailable')
     if (!a.available) throw new ClusterUnavailableError()
     return a
   }
@@ -341,7 +349,8 @@ export class ServerCluster {
     const nodeId = this.nodeId
     const handlers = this.#handlers
     const select = (filter: ClusterFilter): ClientInfo[] => {
-      const except = filter.except === undefined || filter.except.length === 0 ? undefined : new Set(filter.except)
+      const except =
+        filter.except === undefined || filter.except.length === 0 ? undefined : new Set(filter.except)
       const out: ClientInfo[] = []
       for (const c of server.clients()) {
         if (matchesTag(c, filter.tag) && (except === undefined || !except.has(c.id))) out.push(c)

@@ -50,7 +50,12 @@ export const clusterWorkload: Workload = {
       for (const impl of ['baseline', 'veltix'] as const) {
         const cross = impl === 'veltix'
         const label = cross ? '2 nodes over Redis' : '1 node'
-        const fig = (name: string, value: number, unit: Figure['unit'], better: Figure['better']): Figure => ({
+        const fig = (
+          name: string,
+          value: number,
+          unit: Figure['unit'],
+          better: Figure['better'],
+        ): Figure => ({
           workload: 'cluster',
           impl,
           core: 'loop',
@@ -64,7 +69,10 @@ export const clusterWorkload: Workload = {
         try {
           p2 = await ClusterChild.start()
           const name = `bench-${process.pid}-${Date.now()}`
-          const a = await p1.call<{ port: number }>('start', { redisUrl: cross ? redis.url : undefined, name })
+          const a = await p1.call<{ port: number }>('start', {
+            redisUrl: cross ? redis.url : undefined,
+            name,
+          })
           const b = cross ? await p2.call<{ port: number }>('start', { redisUrl: redis.url, name }) : a
           await p1.call('connect', { port: a.port, count: CLIENTS_PER_PROCESS })
           await p2.call('connect', { port: b.port, count: CLIENTS_PER_PROCESS })
@@ -73,7 +81,9 @@ export const clusterWorkload: Workload = {
           if (seen < all) throw new ChildProcessError(`only ${seen} of ${all} clients seen by the cluster`)
 
           const run = async (count: number, hz?: number) => {
-            await Promise.all([p1, p2!].map((p) => p.call('reset', { expected: count * CLIENTS_PER_PROCESS })))
+            await Promise.all(
+              [p1, p2!].map((p) => p.call('reset', { expected: count * CLIENTS_PER_PROCESS })),
+            )
             const sent = await p1.call<{ startNs: number }>('broadcast', {
               count,
               size: PAYLOAD_BYTES,
@@ -140,9 +150,13 @@ async function startRedis(bin: string): Promise<{ url: string; stop(): Promise<v
       s.close(() => resolve(p))
     })
   })
-  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  })
+  const proc = spawn(
+    bin,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  )
   const stop = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return
     const gone = new Promise((r) => proc.once('exit', r))
@@ -152,7 +166,10 @@ async function startRedis(bin: string): Promise<{ url: string; stop(): Promise<v
   let out = ''
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ChildProcessError(`redis-server did not start:\n${out}`)), 10_000)
+      const timer = setTimeout(
+        () => reject(new ChildProcessError(`redis-server did not start:\n${out}`)),
+        10_000,
+      )
       proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
         out += d
         if (out.includes('Ready to accept connections')) {
@@ -203,12 +220,19 @@ class ClusterChild {
 
   static async start(): Promise<ClusterChild> {
     const script = fileURLToPath(new URL('./cluster-child.js', import.meta.url))
-    const built = existsSync(script) ? script : fileURLToPath(new URL('../../dist/cluster-child.js', import.meta.url))
-    const child = fork(built, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+    const built = existsSync(script)
+      ? script
+      : fileURLToPath(new URL('../../dist/cluster-child.js', import.meta.url))
+    const child = fork(built, [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    })
     const c = new ClusterChild(child)
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve())
-      child.once('exit', (code) => reject(new ChildProcessError(`cluster child exited during start-up (${code})`)))
+      child.once('exit', (code) =>
+        reject(new ChildProcessError(`cluster child exited during start-up (${code})`)),
+      )
     })
     return c
   }
@@ -218,7 +242,8 @@ class ClusterChild {
     return new Promise<T>((resolve, reject) => {
       this.#calls.set(id, { resolve: resolve as (v: unknown) => void, reject })
       this.#child.send({ id, op, args }, (err) => {
-        if (err !== null && this.#calls.delete(id)) reject(new ChildProcessError(`cluster child is gone: ${err.message}`))
+        if (err !== null && this.#calls.delete(id))
+          reject(new ChildProcessError(`cluster child is gone: ${err.message}`))
       })
     })
   }
