@@ -1,6 +1,6 @@
 import type { Request } from '@veltix/codec'
-import { DEFAULT_OFFLINE_MAX_BYTES, DEFAULT_OFFLINE_MAX_MESSAGES } from './constants.js'
-import { OfflineQueueFullError } from './errors.js'
+import { DEFAULT_OFFLINE_MAX_BYTES, DEFAULT_OFFLINE_MAX_MESSAGES } from '../constants.js'
+import { OfflineQueueFullError } from '../errors.js'
 
 export interface OfflineQueueInit {
   /** Default DEFAULT_OFFLINE_MAX_MESSAGES (1000). */
