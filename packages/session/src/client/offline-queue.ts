@@ -1,4 +1,4 @@
-import type { Request } from '@veltix/codec'
+import { HEADER_SIZE, type Request } from '@veltix/codec'
 import { DEFAULT_OFFLINE_MAX_BYTES, DEFAULT_OFFLINE_MAX_MESSAGES } from '../constants.js'
 import { OfflineQueueFullError } from '../errors.js'
 
@@ -9,7 +9,7 @@ export interface OfflineQueueInit {
   maxBytes?: number
 }
 
-const HEADER = 22
+const HEADER = HEADER_SIZE
 
 /**
  * Messages sent while a reconnect is pending, bounded by count and bytes, flushed in order after the next

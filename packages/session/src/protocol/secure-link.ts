@@ -5,16 +5,18 @@ import {
   FrameTooLargeError,
   HEADER_SIZE,
   type MessageTypeRegistry,
+  readFrameHeader,
+  readPayloadSize,
   UnknownMessageTypeError,
   writeFrame,
 } from '@veltix/codec'
 import type { CloseInfo, Connection, ConnectionHandler, ConnectionStats, SendResult } from '@veltix/transport'
+import { RESOLVED, tickClock } from '@veltix/transport/internal'
 import { SECURE_BATCH_KEEP_BYTES } from '../constants.js'
 import { SendRejectedError } from '../errors.js'
 import type { SecureChannel } from '../secure/channel.js'
 import { SECURE_CODE } from '../secure/constants.js'
 import { SecureProtocolError, TruncatedStreamError } from '../secure/errors.js'
-import { RESOLVED, tickClock } from './clock.js'
 import type { SessionCloseReason } from './types.js'
 
 const RECORD_EXTRA = 1 + 16 // record type + tag
@@ -123,7 +125,8 @@ export class SecureLink implements Connection {
     if (ch === undefined) return this.raw.send(code, requestId, payload, timestamp)
     if (this.raw.closed || ch.closeSent || this.#disposed) return 'closed'
     const n = HEADER_SIZE + payload.length
-    const out = this.#reserve(code, n)
+    if (n + RECORD_EXTRA + HEADER_SIZE > this.#init.maxMessageSize) this.#tooLarge(code, n)
+    const out = this.#reserve(n)
     if (out === undefined) return 'closed'
     // One clock reading per synchronous run (as the transport does for plain frames): a burst does not pay
     // a Date.now() per frame.
@@ -144,8 +147,10 @@ export class SecureLink implements Connection {
     const ch = this.#channel
     if (ch === undefined) return this.raw.sendEncoded(frames)
     if (this.raw.closed || ch.closeSent || this.#disposed) return 'closed'
-    const code = frames.length >= 2 ? (frames[0]! << 8) | frames[1]! : 0
-    const out = this.#reserve(code, frames.length)
+    const n = frames.length
+    if (n + RECORD_EXTRA + HEADER_SIZE > this.#init.maxMessageSize)
+      this.#tooLarge(readFrameHeader(frames, 0).code, n)
+    const out = this.#reserve(n)
     if (out === undefined) return 'closed'
     if (out === null) this.#write(frames)
     else {
@@ -159,11 +164,8 @@ export class SecureLink implements Connection {
    * Room for `n` bytes of frames: the batch buffer (write at `#outLen`), null for a frame that takes a
    * record of its own, undefined when the link closed while flushing.
    */
-  #reserve(code: number, n: number): Buffer | null | undefined {
-    const { flushBytes, maxMessageSize } = this.#init
-    if (n + RECORD_EXTRA + HEADER_SIZE > maxMessageSize) {
-      throw new FrameTooLargeError(code, n + RECORD_EXTRA + HEADER_SIZE, maxMessageSize)
-    }
+  #reserve(n: number): Buffer | null | undefined {
+    const flushBytes = this.#init.flushBytes
     if (n >= flushBytes) {
       this.#flush()
       return this.raw.closed ? undefined : null
@@ -184,6 +186,11 @@ export class SecureLink implements Connection {
       RESOLVED.then(this.#endOfTick)
     }
     return out
+  }
+
+  /** A sealed frame of `n` bytes would make an outer frame over `maxMessageSize`. */
+  #tooLarge(code: number, n: number): never {
+    throw new FrameTooLargeError(code, n + RECORD_EXTRA + HEADER_SIZE, this.#init.maxMessageSize)
   }
 
   /**
@@ -277,10 +284,7 @@ export class SecureLink implements Connection {
       // Checked before anything in it is delivered: a record is all whole frames or nothing.
       let o = 0
       const pt = plaintext
-      while (o + HEADER_SIZE <= pt.length) {
-        // The size field (u32 at +2), read byte by byte: Buffer#readUInt32BE costs more per call.
-        o += HEADER_SIZE + (((pt[o + 2]! << 24) | (pt[o + 3]! << 16) | (pt[o + 4]! << 8) | pt[o + 5]!) >>> 0)
-      }
+      while (o + HEADER_SIZE <= pt.length) o += HEADER_SIZE + readPayloadSize(pt, o)
       if (o !== plaintext.length)
         throw new SecureProtocolError('a record that does not end on a frame boundary')
     } catch (error) {

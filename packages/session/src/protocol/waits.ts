@@ -1,7 +1,7 @@
 import { type Frame, type MessageTypeRegistry, Response } from '@veltix/codec'
 import type { SendResult } from '@veltix/transport'
+import { tickClock } from '@veltix/transport/internal'
 import { abortError, NotConnectedError, SendRejectedError } from '../errors.js'
-import { tickClock } from './clock.js'
 import { PendingTable, type PendingWait } from './pending-table.js'
 
 const ONCE = { once: true } as const
