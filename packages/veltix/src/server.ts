@@ -366,7 +366,7 @@ export class Server {
         }
         return peer.send(request)
       },
-      broadcast: (request, to) => broadcast(this.#transport, request, to, this.#encryption !== undefined),
+      broadcast: (request, to) => broadcast(request, to, this.config.maxMessageSize),
       defaultTargets: () => this.#livePeers(),
     }
   }
