@@ -9,7 +9,7 @@ import {
   DEFAULT_MAX_EARLY_BYTES,
   DEFAULT_MAX_EARLY_FRAMES,
 } from '../../../session/src/constants.js'
-import { DisconnectReason, type DisconnectState } from '../../../session/src/disconnect.js'
+import { DisconnectReason, type DisconnectState } from '../../../session/src/client/disconnect.js'
 import {
   AbortError,
   AuthenticationError,
