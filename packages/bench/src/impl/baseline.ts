@@ -1,6 +1,12 @@
 import * as net from 'node:net'
 import { FrameDecoder, HEADER_SIZE, writeFrame } from '../codec.js'
-import { BASELINE_FLUSH_BYTES, BASELINE_HIGH_WATER_MARK, CODE_PING, CODE_PONG } from '../constants.js'
+import {
+  BASELINE_FLUSH_BYTES,
+  BASELINE_HIGH_WATER_MARK,
+  CODE_DATA,
+  CODE_PING,
+  CODE_PONG,
+} from '../constants.js'
 import type {
   BenchClient,
   BenchServer,
@@ -69,7 +75,7 @@ class LengthDecoder implements Decoder {
   }
 
   #deliver(payload: Uint8Array): void {
-    this.#onFrame(payload.length === 0 ? CODE_PING : 0, 0, payload)
+    this.#onFrame(payload.length === 0 ? CODE_PING : CODE_DATA, 0, payload)
   }
 
   /** Starts a frame of `len` bytes whose first bytes are chunk[off..]; returns the offset after what it took. */

@@ -46,12 +46,17 @@ function ratioColumns(
 
 /** The end-of-run table: one section per workload, a column per variant, ratios to the baseline, targets. */
 export function renderSummary(results: BenchResults): string {
-  const cols = columns(results)
-  const ratioCols = ratioColumns(results)
+  const allCols = columns(results)
+  const allRatioCols = ratioColumns(results)
   const out: string[] = []
   const workloads = [...new Set(results.figures.map((f) => f.workload))]
   for (const w of workloads) {
     const figs = results.figures.filter((f) => f.workload === w)
+    // Only the sides and ratios this workload measured.
+    const cols = allCols.filter((c) => figs.some((f) => f.impl === c.impl && f.core === c.core))
+    const ratioCols = allRatioCols.filter((c) =>
+      results.ratios.some((r) => r.workload === w && r.core === c.core && r.reference === c.reference),
+    )
     const names = [...new Set(figs.map((f) => f.name))]
     const rows = names.map((name) => {
       const cells = [name]
