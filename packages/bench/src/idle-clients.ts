@@ -33,9 +33,13 @@ function openOne(args: IdleOpenArgs): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port: args.port, localAddress: args.localAddress })
     const fail = (err: Error): void => reject(err)
+    // Closed before it was ready (e.g. the server's handshake timeout): a failure, never a hang.
+    const closed = (): void => reject(new Error('the connection closed before it was ready'))
     socket.once('error', fail)
+    socket.once('close', closed)
     const ready = (): void => {
       socket.off('error', fail)
+      socket.off('close', closed)
       socket.on('error', () => {}) // a reset once idle shows as a missing connection on the server
       resolve(socket)
     }
