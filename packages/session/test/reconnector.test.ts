@@ -7,11 +7,11 @@ import {
   type Response,
 } from '@veltix/codec'
 import { afterEach, describe, expect, it } from 'vitest'
+import { OfflineQueue } from '../src/client/offline-queue.js'
 import {
   DisconnectReason,
   type DisconnectState,
   NotConnectedError,
-  OfflineQueue,
   OfflineQueueFullError,
   Reconnector,
   type ReconnectorInit,
