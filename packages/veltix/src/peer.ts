@@ -21,11 +21,11 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   /** Per-connection rate window (limits only). */
   window: RateWindow | undefined
 
-  constructor(conn: Connection) {
+  constructor(conn: Connection, id: string) {
     super()
     this.conn = conn
     this.session = undefined
-    this.info = new ClientInfo(conn, this)
+    this.info = new ClientInfo(conn, this, id)
     this.ended = false
     this.window = undefined
   }
