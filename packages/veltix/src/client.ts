@@ -15,14 +15,15 @@ import {
   type OfflineQueueInit,
   Reconnector,
   type Session,
+  type WaitOptions,
 } from '@veltix/session'
 import type { Connection } from '@veltix/transport'
 import { invoke } from './callbacks.js'
+import { clientInfoOf } from './client-info.js'
 import { ClientConfig, type ClientConfigInit } from './config.js'
 import { Events } from './events.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
-import { Sender, type SenderBackend } from './sender.js'
-import type { WaitOptions } from './server.js'
+import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
 
@@ -52,7 +53,7 @@ function sessionStats(s: Session, extraOut: number, extraBytes: number): Connect
 let clientBroadcast: (c: Client, request: Request, to: Connection[]) => number
 
 /** The client's `Sender` backend: one small object rather than three closures per client. */
-class ClientBackend implements SenderBackend {
+class ClientBackend implements SenderBackend<Connection> {
   readonly client: Client
   readonly #rc: Reconnector
   readonly #logger: LoggerLike
@@ -60,6 +61,13 @@ class ClientBackend implements SenderBackend {
     this.client = client
     this.#rc = rc
     this.#logger = logger
+  }
+  resolve(target: SendTarget): Connection | undefined {
+    // Only connections count here: a server's ClientInfo is not a target of a client.
+    return clientInfoOf(target) === undefined ? (target as Connection) : undefined
+  }
+  closed(conn: Connection): boolean {
+    return conn.closed
   }
   // The send path calls the reconnector directly: one call level less keeps V8 inlining down to the codec.
   send(request: Request): boolean {
@@ -155,7 +163,7 @@ export class Client {
       onDisconnect: (state) => this.#disconnected(state),
       onMessage: (response, session) => this.#router.dispatch(this.#queueOf(session), response, this),
     })
-    this.#sender = new Sender(new ClientBackend(this, this.#rc, this.#logger))
+    this.#sender = new Sender(new ClientBackend(this, this.#rc, this.#logger) as SenderBackend<unknown>)
   }
 
   /** True while a connection with a completed handshake is up. */

@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
  * Veltix for TypeScript: a TCP messaging library for Node.js, wire-compatible with Python Veltix 1.6.3.
- * `Server` and `Client` assemble the codec, transport, session and router packages; every one of them is
- * also a subpath (`veltix/codec`, `veltix/transport`, `veltix/session`, `veltix/router`, `veltix/logger`).
+ * `Server` and `Client` assemble the codec, transport, session and router packages. This root exports what an
+ * application uses; each layer's public part is a subpath (`veltix/codec`, `veltix/transport`,
+ * `veltix/session`, `veltix/router`, `veltix/logger`), and every name means one thing across all of them.
  * Security options, all off by default: `encryption` ('optional' | 'required', with `identity` on the server and
  * `serverKey` / `trustOnFirstUse` on the client), `authenticate` + `token`, `limits`, and `tls`.
  *
@@ -33,22 +34,14 @@ export {
   DEFAULT_MAX_MESSAGE_SIZE,
   decodeJson,
   decodeUtf8,
-  ERROR,
   encodeJson,
   encodeUtf8,
-  HEARTBEAT,
-  HELLO,
-  HELLO_ACK,
-  INVALID_REQUEST,
   InvalidMessageTypeError,
   InvalidRequestIdError,
   MessageType,
   MessageTypeRegistry,
   PayloadDecodeError,
   type PayloadInput,
-  PING,
-  PONG,
-  PROTOCOL_VERSION,
   Request,
   type RequestInit,
   Response,
@@ -56,7 +49,7 @@ export {
 // The logger (also at `veltix/logger`).
 export { Logger, type LoggerConfig, type LoggerLike, LogLevel, noopLogger } from '@veltix/logger'
 // The decorator form of routes (also at `veltix/router`).
-export { handles, registerHandlers, unregisterHandlers } from '@veltix/router'
+export { handles } from '@veltix/router'
 // Session states and errors.
 // End-to-end encryption: key helpers, trust stores, errors (also at `veltix/session`).
 export {
@@ -97,19 +90,34 @@ export {
   type TrustStore,
   UntrustedKeyError,
   VersionMismatchError,
+  type WaitOptions,
 } from '@veltix/session'
 // Socket-level settings and the connection type.
 export {
   BufferSize,
   type ClientTlsOptions,
-  type Connection,
   PerformanceMode,
   type ServerTlsOptions,
   SocketCore,
   TlsError,
 } from '@veltix/transport'
 export { Client, type ClientInit } from './client.js'
-export { ClientInfo } from './client-info.js'
+export { ClientConnection, ClientInfo } from './client-info.js'
+export {
+  type ClusterAdapter,
+  type ClusterBroadcastOptions,
+  type ClusterClient,
+  type ClusterFetchOptions,
+  type ClusterFilter,
+  type ClusterHost,
+  type ClusterMessageHandler,
+  type ClusterNode,
+  type ClusterReply,
+  type ClusterTagFilter,
+  ClusterUnavailableError,
+  type ClusterWaitOptions,
+  ServerCluster,
+} from './cluster.js'
 export {
   type AuthInfo,
   ClientConfig,
@@ -138,7 +146,7 @@ export { Events } from './events.js'
 export { formatBytes } from './format-bytes.js'
 export { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 export { Sender, type SendTarget } from './sender.js'
-export { Server, type ServerDisconnectInfo, type WaitOptions } from './server.js'
+export { Server, type ServerDisconnectInfo } from './server.js'
 export type { ClientStats, ConnectionStats, ServerStats } from './stats.js'
 export { Tags, type TagValue } from './tags.js'
 export {

@@ -1,29 +1,35 @@
 import type { Request } from '@veltix/codec'
 import type { Connection } from '@veltix/transport'
-import { ClientInfo } from './client-info.js'
+import type { ClientConnection, ClientInfo } from './client-info.js'
 
-/** Where a message goes: a connection, or the `ClientInfo` holding it. */
-export type SendTarget = Connection | ClientInfo
+/**
+ * Where a message goes. On a server: a `ClientInfo` or its `conn`. On a client: nothing (its one connection),
+ * or `client.connection`.
+ */
+export type SendTarget = ClientInfo | ClientConnection | Connection
 
-/** What a `Sender` needs from its server or client (internal). */
-export interface SenderBackend {
-  /** Sends to `conn` (or to the only connection, on a client); true when the frame was accepted. */
-  send(request: Request, conn: Connection | undefined): boolean
-  /** Sends the same frame to each of `to`; returns how many accepted it. */
-  broadcast(request: Request, to: Connection[]): number
-  /** Every connection a broadcast without a list goes to. */
-  defaultTargets(): Connection[]
+/** What a `Sender` needs from its server or client (internal). `R` is the backend's own recipient. */
+export interface SenderBackend<R> {
+  /** The recipient behind `target`, undefined when it is not one of this backend's. */
+  resolve(target: SendTarget): R | undefined
+  closed(recipient: R): boolean
+  /** Sends to `to` (undefined: none given, which only a client accepts); true when the frame was accepted. */
+  send(request: Request, to: R | undefined): boolean
+  /** Sends the same frame to each of `to` (open, distinct); returns how many accepted it. */
+  broadcast(request: Request, to: R[]): number
+  /** Every recipient a broadcast without a list goes to. */
+  defaultTargets(): Iterable<R>
 }
 
 /**
- * Sends messages (the reference's `Sender`): `server.getSender()` or `client.getSender()`.
+ * Sends messages (the reference's `Sender`): `server.sender` / `client.sender` (or `getSender()`).
  * `send` never throws for a closed or failed connection: it returns false.
  */
 export class Sender {
-  readonly #backend: SenderBackend
+  readonly #backend: SenderBackend<unknown>
 
   /** @internal Built by `Server` and `Client`. */
-  constructor(backend: SenderBackend) {
+  constructor(backend: SenderBackend<unknown>) {
     this.#backend = backend
   }
 
@@ -33,9 +39,10 @@ export class Sender {
    * required (`client.conn` or the `ClientInfo`); on a client it is ignored.
    */
   send(request: Request, target?: SendTarget): boolean {
-    const conn = target instanceof ClientInfo ? target.conn : target
-    if (conn?.closed) return false
-    return this.#backend.send(request, conn)
+    const b = this.#backend
+    const to = target === undefined ? undefined : b.resolve(target)
+    if (to !== undefined && b.closed(to)) return false
+    return b.send(request, to)
   }
 
   /**
@@ -43,17 +50,19 @@ export class Sender {
    * `except`, encoding the frame once. Returns how many connections accepted it; closed ones are skipped.
    */
   broadcast(request: Request, targets?: Iterable<SendTarget>, except?: Iterable<SendTarget>): number {
-    const skip = new Set<Connection>()
-    if (except !== undefined) for (const t of except) skip.add(t instanceof ClientInfo ? t.conn : t)
-    const to: Connection[] = []
-    const seen = new Set<Connection>()
-    for (const t of targets ?? this.#backend.defaultTargets()) {
-      const conn = t instanceof ClientInfo ? t.conn : t
-      if (conn.closed || skip.has(conn) || seen.has(conn)) continue
-      seen.add(conn)
-      to.push(conn)
+    const b = this.#backend
+    const skip = new Set<unknown>()
+    if (except !== undefined) for (const t of except) skip.add(b.resolve(t))
+    const to: unknown[] = []
+    const seen = new Set<unknown>()
+    const add = (r: unknown): void => {
+      if (r === undefined || b.closed(r) || skip.has(r) || seen.has(r)) return
+      seen.add(r)
+      to.push(r)
     }
+    if (targets === undefined) for (const r of b.defaultTargets()) add(r)
+    else for (const t of targets) add(b.resolve(t))
     if (to.length === 0) return 0
-    return this.#backend.broadcast(request, to)
+    return b.broadcast(request, to)
   }
 }

@@ -1,14 +1,6 @@
-import {
-  ERROR,
-  encodeFrame,
-  HEADER_SIZE,
-  type MessageType,
-  MessageTypeRegistry,
-  type Request,
-  type Response,
-} from '@veltix/codec'
+import { type MessageType, MessageTypeRegistry, type Request, type Response } from '@veltix/codec'
 import { type LoggerLike, LogLevel } from '@veltix/logger'
-import { DispatchQueue, Router } from '@veltix/router'
+import { type DispatchQueue, Router } from '@veltix/router'
 import {
   fingerprint,
   generateIdentity,
@@ -17,16 +9,22 @@ import {
   type SessionCloseInfo,
   type SessionEncryptionInit,
   type SessionInit,
+  type WaitOptions,
 } from '@veltix/session'
 import { type Connection, createServerTransport, type ServerTransport } from '@veltix/transport'
+import { broadcast } from './broadcast.js'
 import { invoke, report } from './callbacks.js'
-import { ClientInfo } from './client-info.js'
+import { type ClientConnection, type ClientInfo, clientInfoOf, clientSource } from './client-info.js'
+import { ServerCluster } from './cluster.js'
 import { type AuthInfo, ServerConfig, type ServerConfigInit } from './config.js'
-import { RateLimitError, ServerStateError, UnknownClientError } from './errors.js'
+import { ServerStateError, UnknownClientError } from './errors.js'
 import { Events } from './events.js'
+import { Limits } from './limits.js'
+import { Peer } from './peer.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
-import { Sender, type SendTarget } from './sender.js'
-import { addStats, type ConnectionStats, emptyStats, type ServerStats } from './stats.js'
+import { Sender, type SenderBackend, type SendTarget } from './sender.js'
+import { ServerCounters } from './server-stats.js'
+import type { ServerStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
 
 /** Why a server-side connection ended, passed to `ON_DISCONNECT` after the client. */
@@ -35,84 +33,10 @@ export interface ServerDisconnectInfo {
   error?: Error
 }
 
-/** Options of `sendAndWait` and ping. */
-export interface WaitOptions {
-  /** ms; default `requestTimeout` of the config (5000). Resolves null when it passes. */
-  timeout?: number
-  signal?: AbortSignal
-}
-
 type ServerState = 'idle' | 'starting' | 'listening' | 'closing'
 
 type ServerSessionCallbacks = Required<Pick<SessionInit, 'onReady' | 'onMessage' | 'onClose'>> &
   Pick<SessionInit, 'authenticate'>
-
-/** Per-address bookkeeping of the connection limits. */
-interface AddressEntry {
-  open: number
-  windowStart: number
-  newInWindow: number
-}
-
-/** Per-connection rate window (created only when message / byte limits are configured). */
-interface RateWindow {
-  start: number
-  messages: number
-  bytes: number
-}
-
-/**
- * One accepted connection (internal). It is the connection's `DispatchQueue` too (one object, not two), and
- * the session's `data`, so one set of session callbacks per server serves every connection (no closures per
- * connection). Memory per idle connection matters: fields are few and declared in one order.
- */
-class Peer extends DispatchQueue {
-  session: Session | undefined
-  readonly info: ClientInfo
-  /** Set once `ON_DISCONNECT` has fired (or once it is known it never will). */
-  ended: boolean
-  /** Messages and bytes sent by broadcast (the session does not see them). */
-  broadcastOut: number
-  broadcastBytes: number
-  /** Per-connection rate window (limits only). */
-  window: RateWindow | undefined
-
-  constructor(conn: Connection) {
-    super()
-    this.session = undefined
-    this.info = new ClientInfo(conn, this)
-    this.ended = false
-    this.broadcastOut = 0
-    this.broadcastBytes = 0
-    this.window = undefined
-  }
-
-  get handshakeDone(): boolean {
-    return this.session?.handshakeDone ?? false
-  }
-
-  get encrypted(): boolean {
-    return this.session?.encrypted ?? false
-  }
-
-  get peerKey(): string | undefined {
-    const k = this.session?.peerIdentity
-    return k === undefined ? undefined : fingerprint(k)
-  }
-
-  stats(): ConnectionStats {
-    const s = this.session?.stats
-    return {
-      messagesIn: s?.messagesIn ?? 0,
-      messagesOut: (s?.messagesOut ?? 0) + this.broadcastOut,
-      bytesIn: s?.bytesIn ?? 0,
-      bytesOut: (s?.bytesOut ?? 0) + this.broadcastBytes,
-      droppedFrames: { ...(s?.droppedFrames ?? {}) },
-      pendingRequests: this.session?.pendingCount ?? 0,
-      lastRtt: s?.lastRtt ?? null,
-    }
-  }
-}
 
 /**
  * A Veltix server (the reference's `Server`). Accepts TCP connections, runs the HELLO / HELLO_ACK
@@ -130,6 +54,8 @@ export class Server {
   readonly registry: MessageTypeRegistry
   /** Routes (the reference's `request_handler`). */
   readonly requestHandler: RequestHandler<ClientInfo>
+  /** The calls that reach every node of the cluster (this server alone without a `cluster` adapter). */
+  readonly cluster: ServerCluster
   readonly #router: Router<ClientInfo>
   readonly #logger: LoggerLike
   readonly #sender: Sender
@@ -143,18 +69,12 @@ export class Server {
   readonly #peers = new Map<Connection, Peer>()
   /** Every connection ever seen, for lookups after close (`sendAndWait` on a gone client rejects cleanly). */
   readonly #known = new WeakMap<Connection, Peer>()
-  readonly #closedStats = emptyStats()
-  #acceptedTotal = 0
-  #handshakeFailures = 0
+  readonly #counters = new ServerCounters()
   #onConnect: ((client: ClientInfo) => unknown) | undefined
   #onDisconnect: ((client: ClientInfo, info: ServerDisconnectInfo) => unknown) | undefined
   readonly #identity: IdentityKeyPair | undefined
   readonly #encryption: SessionEncryptionInit | undefined
-  readonly #addresses = new Map<string, AddressEntry>()
-  readonly #perAddress: boolean
-  readonly #rateLimited: boolean
-  #authRefused = 0
-  readonly #limitStats = { refusedConnections: 0, droppedMessages: 0, closedConnections: 0 }
+  readonly #limits: Limits
   #callbacks: ServerSessionCallbacks | undefined
 
   constructor(config: ServerConfigInit | ServerConfig = {}) {
@@ -178,9 +98,7 @@ export class Server {
         ...(c.verifyClient === undefined ? {} : { verifyClient: c.verifyClient }),
       }
     }
-    const l = c.limits
-    this.#perAddress = l.maxConnectionsPerAddress > 0 || l.maxNewConnectionsPerSecond > 0
-    this.#rateLimited = l.maxMessagesPerSecond > 0 || l.maxBytesPerSecond > 0
+    this.#limits = new Limits(c.limits, this.#logger)
     this.registry = new MessageTypeRegistry()
     this.#router = new Router<ClientInfo>({
       concurrency: this.config.concurrency,
@@ -188,11 +106,25 @@ export class Server {
       describe: (client) => client.toString(),
     })
     this.requestHandler = new RequestHandler(this.#router, this.registry)
-    this.#sender = new Sender({
-      send: (request, conn) => this.#send(request, conn),
-      broadcast: (request, to) => this.#broadcast(request, to),
-      defaultTargets: () => this.getAllClientsSockets(),
-    })
+    this.#sender = new Sender(this.#senderBackend() as SenderBackend<unknown>)
+    this.cluster = new ServerCluster(
+      {
+        logger: this.#logger,
+        requestTimeout: c.requestTimeout,
+        resolveType: (code) => this.registry.resolve(code),
+        clients: () => this.getAllClients(),
+        broadcast: (request, to) => this.#sender.broadcast(request, to),
+        send: (request, to) => to.send(request),
+        sendAndWait: (request, to, timeout, signal) =>
+          this.sendAndWait(request, to, signal === undefined ? { timeout } : { timeout, signal }),
+      },
+      c.cluster,
+    )
+  }
+
+  /** This server's id in the cluster (the prefix of its clients' `id`s); random, fixed for the server's life. */
+  get nodeId(): string {
+    return this.cluster.nodeId
   }
 
   /** The server's identity key pair when encryption is on (given, or generated at construction), else undefined. */
@@ -249,6 +181,7 @@ export class Server {
         this.#boundPort = this.#address.port
         this.#state = 'listening'
         this.#logger.info(`Server listening on ${this.#address.host}:${this.#address.port}`)
+        await this.cluster.attach()
       } catch (error) {
         this.#transport = undefined
         this.#state = 'idle'
@@ -276,6 +209,7 @@ export class Server {
     if (transport === undefined) return
     this.#state = 'closing'
     this.#closing = (async () => {
+      await this.cluster.detach()
       const queues: DispatchQueue[] = [...this.#peers.values()]
       // Encrypted clients are told the end is deliberate (close-notify), not a truncation.
       for (const p of this.#peers.values()) p.session?.sendCloseNotify()
@@ -304,18 +238,19 @@ export class Server {
   /** Clients that completed the handshake and have not disconnected, in connection order. */
   getAllClients(): ClientInfo[] {
     const out: ClientInfo[] = []
-    for (const p of this.#peers.values()) if (p.handshakeDone && !p.ended) out.push(p.info)
+    for (const p of this.#peers.values()) if (p.live) out.push(p.info)
     return out
   }
 
-  /** The connections of `getAllClients()`, for `broadcast`. */
-  getAllClientsSockets(): Connection[] {
+  /** The connection handles of `getAllClients()`, for `broadcast`. */
+  getAllClientsSockets(): ClientConnection[] {
     return this.getAllClients().map((c) => c.conn)
   }
 
-  /** The `ClientInfo` of a connection of this server (also after it closed), or undefined. */
-  getClient(conn: Connection): ClientInfo | undefined {
-    return this.#known.get(conn)?.info
+  /** The `ClientInfo` of a connection handle of this server (also after it closed), or undefined. */
+  getClient(conn: ClientConnection): ClientInfo | undefined {
+    const peer = this.#peerOf(conn)
+    return peer === undefined ? undefined : peer.info
   }
 
   /** `ON_CONNECT (client)`: after a connection completes the handshake. */
@@ -403,35 +338,47 @@ export class Server {
 
   /** Counters: live connections summed with the closed ones. */
   stats(): ServerStats {
-    const sum = addStats(emptyStats(), this.#closedStats)
-    let clients = 0
-    for (const p of this.#peers.values()) {
-      addStats(sum, p.stats())
-      if (p.handshakeDone && !p.ended) clients++
-    }
-    const { lastRtt: _unused, ...rest } = sum
-    return {
-      ...rest,
-      connections: this.#peers.size,
-      clients,
-      acceptedTotal: this.#acceptedTotal,
-      handshakeFailures: this.#handshakeFailures,
-      authRefused: this.#authRefused,
-      limits: { ...this.#limitStats },
-    }
+    return this.#counters.snapshot(this.#peers.values(), this.#limits.counters)
+  }
+
+  /** The peer of a target of this server (a `ClientInfo`, its `conn`, or an internal connection). */
+  #peerOf(target: SendTarget): Peer | undefined {
+    const info = clientInfoOf(target)
+    const peer = info === undefined ? this.#known.get(target as Connection) : clientSource(info)
+    // A ClientInfo of another server is not ours.
+    return peer instanceof Peer && this.#known.get(peer.conn) === peer ? peer : undefined
   }
 
   #sessionOf(target: SendTarget): Session {
-    const conn = target instanceof ClientInfo ? target.conn : target
-    const session = this.#known.get(conn)?.session
+    const session = this.#peerOf(target)?.session
     if (session === undefined) throw new UnknownClientError()
     return session
   }
 
+  #senderBackend(): SenderBackend<Peer> {
+    return {
+      resolve: (target) => this.#peerOf(target),
+      closed: (peer) => peer.conn.closed,
+      send: (request, peer) => {
+        if (peer === undefined) {
+          this.#logger.error('server sender: send(request, client) needs a client of this server')
+          return false
+        }
+        return peer.send(request)
+      },
+      broadcast: (request, to) => broadcast(request, to, this.config.maxMessageSize),
+      defaultTargets: () => this.#livePeers(),
+    }
+  }
+
+  *#livePeers(): Generator<Peer> {
+    for (const p of this.#peers.values()) if (p.live) yield p
+  }
+
   #accept(conn: Connection): void {
-    this.#acceptedTotal++
-    if (this.#perAddress && !this.#admit(conn)) return
-    const peer = new Peer(conn)
+    this.#counters.acceptedTotal++
+    if (this.#limits.perAddress && !this.#limits.admit(conn)) return
+    const peer = new Peer(conn, this.cluster.nextClientId())
     this.#peers.set(conn, peer)
     this.#known.set(conn, peer)
     try {
@@ -468,6 +415,7 @@ export class Server {
     let cb = this.#callbacks
     if (cb !== undefined) return cb
     const router = this.#router
+    const limits = this.#limits
     const authenticate = this.config.authenticate
     cb = {
       onReady: (session) => {
@@ -475,12 +423,13 @@ export class Server {
         if (this.#logger.isLevelEnabled(LogLevel.DEBUG)) {
           this.#logger.debug('client connected', { peer: peer.info.toString() })
         }
+        this.cluster.track(peer.info)
         invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect, peer.info)
       },
-      onMessage: this.#rateLimited
+      onMessage: this.#limits.perConnection
         ? (response, session) => {
             const peer = session.data as Peer
-            if (this.#withinRate(peer, response)) router.dispatch(peer, response, peer.info)
+            if (limits.withinRate(peer, response)) router.dispatch(peer, response, peer.info)
           }
         : (response, session) => {
             const peer = session.data as Peer
@@ -496,148 +445,18 @@ export class Server {
     return cb
   }
 
-  /** Per-address limits at accept time; false = the connection was closed. */
-  #admit(conn: Connection): boolean {
-    const l = this.config.limits
-    const now = performance.now()
-    const key = conn.remoteAddress
-    let e = this.#addresses.get(key)
-    if (e === undefined) {
-      if (this.#addresses.size >= 4096) this.#sweepAddresses(now)
-      e = { open: 0, windowStart: now, newInWindow: 0 }
-      this.#addresses.set(key, e)
-    }
-    if (now - e.windowStart >= 1000) {
-      e.windowStart = now
-      e.newInWindow = 0
-    }
-    e.newInWindow++
-    let why: string | undefined
-    if (l.maxConnectionsPerAddress > 0 && e.open >= l.maxConnectionsPerAddress) {
-      why = `maxConnectionsPerAddress (${l.maxConnectionsPerAddress})`
-    } else if (l.maxNewConnectionsPerSecond > 0 && e.newInWindow > l.maxNewConnectionsPerSecond) {
-      why = `maxNewConnectionsPerSecond (${l.maxNewConnectionsPerSecond})`
-    }
-    if (why !== undefined) {
-      this.#limitStats.refusedConnections++
-      this.#logger.debug(() => `refused a connection from ${key}: ${why}`)
-      conn.setHandler({ frame: () => {}, close: () => {} })
-      // One ERROR frame says why (a Veltix client fails with ServerRefusedError), then a graceful close.
-      conn.send(ERROR.code, 0, Buffer.from(`connection refused: ${why}`, 'utf8'))
-      void conn.close()
-      return false
-    }
-    e.open++
-    return true
-  }
-
-  #sweepAddresses(now: number): void {
-    for (const [k, e] of this.#addresses)
-      if (e.open === 0 && now - e.windowStart >= 1000) this.#addresses.delete(k)
-  }
-
-  /** Per-connection message / byte rate (fixed one-second windows); false = not dispatched. */
-  #withinRate(peer: Peer, response: Response): boolean {
-    const l = this.config.limits
-    const now = performance.now()
-    let w = peer.window
-    if (w === undefined) peer.window = w = { start: now, messages: 0, bytes: 0 }
-    else if (now - w.start >= 1000) {
-      w.start = now
-      w.messages = 0
-      w.bytes = 0
-    }
-    w.messages++
-    w.bytes += response.content.length
-    let over: RateLimitError | undefined
-    if (l.maxMessagesPerSecond > 0 && w.messages > l.maxMessagesPerSecond) {
-      over = new RateLimitError('maxMessagesPerSecond', l.maxMessagesPerSecond)
-    } else if (l.maxBytesPerSecond > 0 && w.bytes > l.maxBytesPerSecond) {
-      over = new RateLimitError('maxBytesPerSecond', l.maxBytesPerSecond)
-    }
-    if (over === undefined) return true
-    if (l.onLimit === 'close') {
-      if (!peer.ended && peer.session !== undefined && !peer.session.closed) {
-        this.#limitStats.closedConnections++
-        this.#logger.warning(`closing ${peer.info}: ${over.message}`)
-        peer.session.destroy(over)
-      }
-    } else {
-      this.#limitStats.droppedMessages++
-      this.#logger.debug(() => `dropped a message from ${peer.info}: ${over.limit} exceeded`)
-    }
-    return false
-  }
-
   #closed(peer: Peer, info: SessionCloseInfo): void {
     if (peer.ended) return
     peer.ended = true
-    this.#peers.delete(peer.info.conn)
-    if (this.#perAddress) {
-      const e = this.#addresses.get(peer.info.conn.remoteAddress)
-      if (e !== undefined && e.open > 0) e.open--
-    }
-    if (info.reason === 'auth-refused') this.#authRefused++
-    addStats(this.#closedStats, { ...peer.stats(), pendingRequests: 0 })
+    this.#peers.delete(peer.conn)
+    this.cluster.untrack(peer.info)
+    if (this.#limits.perAddress) this.#limits.release(peer.conn.remoteAddress)
+    this.#counters.closed(peer, info)
     if (peer.handshakeDone) {
       const out: ServerDisconnectInfo = { reason: info.reason }
       if (info.error !== undefined) out.error = info.error
       invoke(this.#logger, 'ON_DISCONNECT callback', this.#onDisconnect, peer.info, out)
-    } else {
-      this.#handshakeFailures++
     }
-  }
-
-  #send(request: Request, conn: Connection | undefined): boolean {
-    if (conn === undefined) {
-      this.#logger.error('server sender: send(request, conn) needs the target connection')
-      return false
-    }
-    const session = this.#known.get(conn)?.session
-    if (session !== undefined) return session.send(request)
-    const r = conn.send(request.type.code, request.id, request.payload)
-    return r === 'ok' || r === 'backpressure'
-  }
-
-  #broadcast(request: Request, all: Connection[]): number {
-    let to = all
-    let sealed = 0
-    if (this.#encryption !== undefined) {
-      // Encrypted connections cannot share one encoded frame: each seals its own.
-      to = []
-      for (const conn of all) {
-        const s = this.#known.get(conn)?.session
-        if (s?.encrypted) {
-          if (s.send(request)) sealed++
-        } else to.push(conn)
-      }
-      if (to.length === 0) return sealed
-    }
-    return sealed + this.#broadcastPlain(request, to)
-  }
-
-  #broadcastPlain(request: Request, to: Connection[]): number {
-    const transport = this.#transport
-    let accepted: number
-    if (transport !== undefined) {
-      accepted = transport.broadcast(request.type.code, request.id, request.payload, to)
-    } else {
-      const bytes = encodeFrame({ code: request.type.code, requestId: request.id, payload: request.payload })
-      accepted = 0
-      for (const conn of to) {
-        const r = conn.sendEncoded(bytes)
-        if (r === 'ok' || r === 'backpressure') accepted++
-      }
-    }
-    // Count per connection for stats; when some refused, those are the ones that closed meanwhile.
-    for (const conn of to) {
-      const peer = this.#known.get(conn)
-      if (peer !== undefined && (accepted === to.length || !conn.closed)) {
-        peer.broadcastOut++
-        peer.broadcastBytes += HEADER_SIZE + request.payload.length
-      }
-    }
-    return accepted
   }
 }
 

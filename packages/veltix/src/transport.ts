@@ -1,2 +1,44 @@
-/** `veltix/transport`: everything `@veltix/transport` exports. */
-export * from '@veltix/transport'
+/**
+ * `veltix/transport`: TCP connections that move whole frames, for code that runs its own protocol on the
+ * Veltix framing (`connect`, `createServerTransport`, the in-memory `createConnectionPair`), with the loop
+ * and worker socket cores, TLS options and the transport's errors. Its tuning internals (flush thresholds,
+ * worker batch sizes) stay inside `@veltix/transport`.
+ */
+export {
+  BufferSize,
+  type ClientTlsOptions,
+  type ClientTransportInit,
+  type CloseInfo,
+  type CloseReason,
+  ConnectError,
+  type Connection,
+  type ConnectionHandler,
+  type ConnectionPairInit,
+  connect,
+  createConnectionPair,
+  createServerTransport,
+  DEFAULT_BUFFER_SIZE,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_HOST,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_OVERFLOW_POLICY,
+  DEFAULT_PERFORMANCE_MODE,
+  DEFAULT_SOCKET_CORE,
+  ListenError,
+  MaxConnectionsError,
+  OverflowError,
+  PerformanceMode,
+  type RefusedConnectionInfo,
+  type SendResult,
+  type ServerTlsOptions,
+  type ServerTransport,
+  type ServerTransportInit,
+  type ServerTransportStats,
+  SocketCore,
+  TlsError,
+  TransportError,
+  type TransportInit,
+  TransportStateError,
+  WorkerCrashError,
+} from '@veltix/transport'

@@ -1,5 +1,5 @@
-// The package's public surface: the exports map (types first, one entry per subpath) and each subpath
-// re-exporting its package whole.
+// The package's public surface: the exports map (types first, one entry per subpath), each subpath a chosen
+// part of its package (no internals), and one meaning per name across the root and the subpaths.
 import { readFileSync } from 'node:fs'
 import * as codec from '@veltix/codec'
 import * as logger from '@veltix/logger'
@@ -24,19 +24,43 @@ describe('package surface', () => {
       expect(entry, key).toBeDefined()
       expect(Object.keys(entry)[0]).toBe('types')
     }
-    expect(pkg.tsup.entry).toEqual(['src/index.ts', ...SUBPATHS.map((s) => `src/${s}.ts`)])
+    const lib = Object.fromEntries(['index', ...SUBPATHS].map((s) => [s, `src/${s}.ts`]))
+    expect(pkg.tsup.entry).toEqual({ ...lib, cli: 'src/cli/main.ts' })
+    expect(pkg.tsup.dts.entry).toEqual(lib)
     expect(pkg.sideEffects).toBe(false)
   })
 
-  it('each subpath re-exports its package whole', () => {
-    const pairs: [object, object][] = [
-      [subCodec, codec],
-      [subTransport, transport],
-      [subSession, session],
-      [subRouter, router],
-      [subLogger, logger],
+  it('each subpath exports names of its own package only, bound to the same values', () => {
+    const pairs: [string, object, object][] = [
+      ['codec', subCodec, codec],
+      ['transport', subTransport, transport],
+      ['session', subSession, session],
+      ['router', subRouter, router],
+      ['logger', subLogger, logger],
     ]
-    for (const [sub, whole] of pairs) expect(Object.keys(sub).sort()).toEqual(Object.keys(whole).sort())
+    for (const [name, sub, whole] of pairs) {
+      for (const [k, v] of Object.entries(sub)) expect(v, `veltix/${name} ${k}`).toBe((whole as never)[k])
+    }
+  })
+
+  it('a value name means one thing across the root and every subpath', () => {
+    const seen = new Map<string, unknown>()
+    for (const entry of [veltix, subCodec, subTransport, subSession, subRouter, subLogger]) {
+      for (const [k, v] of Object.entries(entry)) {
+        if (seen.has(k)) expect(v, k).toBe(seen.get(k))
+        else seen.set(k, v)
+      }
+    }
+  })
+
+  it('internals stay inside their packages', () => {
+    const internal: [object, string[]][] = [
+      [veltix, ['HELLO', 'HELLO_ACK', 'PING', 'PONG', 'registerHandlers']],
+      [subCodec, ['encodeCapabilities', 'nativeCrc32', 'crc32Table', 'toPayload', 'nextRequestId']],
+      [subTransport, ['FLUSH_THRESHOLD', 'WORKER_BATCH_BYTES', 'MAX_CONNECTIONS_ERROR_CODE']],
+      [subSession, ['ClientHandshake', 'createServerHandshake', 'SecureChannel', 'CAP_ENC', 'AUTH_CODE']],
+    ]
+    for (const [entry, names] of internal) for (const n of names) expect(entry, n).not.toHaveProperty(n)
   })
 
   it('the root exports what API.md uses', () => {

@@ -2,7 +2,7 @@ import type { Frame } from '@veltix/codec'
 import { type Connection, createConnectionPair } from '@veltix/transport'
 import { describe, expect, it } from 'vitest'
 import { ClientInfo, MessageType, Request } from '../src/index.js'
-import { Sender } from '../src/sender.js'
+import { Sender, type SenderBackend } from '../src/sender.js'
 import { emptyStats } from '../src/stats.js'
 
 const CHAT = new MessageType(200, 'chat')
@@ -15,8 +15,23 @@ function pair(): { local: Connection; got: Frame[] } {
   return { local, got }
 }
 
+// The ClientInfo of each connection, made through infoOf(); the backend resolves either to the connection.
+const infos = new Map<ClientInfo, Connection>()
+function infoOf(conn: Connection): ClientInfo {
+  const i = new ClientInfo(conn, {
+    handshakeDone: true,
+    stats: emptyStats,
+    send: () => false,
+    closeGracefully: () => conn.close(),
+  })
+  infos.set(i, conn)
+  return i
+}
+
 function sender(all: Connection[]): Sender {
-  return new Sender({
+  const backend: SenderBackend<Connection> = {
+    resolve: (t) => (t instanceof ClientInfo ? infos.get(t) : (t as Connection)),
+    closed: (conn) => conn.closed,
     send: (req, conn) => {
       const r = conn!.send(req.type.code, req.id, req.payload)
       return r === 'ok' || r === 'backpressure'
@@ -27,14 +42,15 @@ function sender(all: Connection[]): Sender {
       return n
     },
     defaultTargets: () => all,
-  })
+  }
+  return new Sender(backend as SenderBackend<unknown>)
 }
 
 describe('Sender', () => {
   it('send is false, never a throw, on a closed connection; takes a ClientInfo too', async () => {
     const a = pair()
     const s = sender([a.local])
-    const info = new ClientInfo(a.local, { handshakeDone: true, stats: emptyStats })
+    const info = infoOf(a.local)
     expect(s.send(new Request(CHAT, 'one'), a.local)).toBe(true)
     expect(s.send(new Request(CHAT, 'two'), info)).toBe(true)
     await a.local.close()
@@ -47,7 +63,7 @@ describe('Sender', () => {
     const [a, b, c, d] = [pair(), pair(), pair(), pair()]
     const s = sender([a.local, b.local, c.local])
     await d.local.close()
-    const infoB = new ClientInfo(b.local, { handshakeDone: true, stats: emptyStats })
+    const infoB = infoOf(b.local)
     expect(s.broadcast(new Request(CHAT, 'x'), [a.local, infoB, a.local, c.local, d.local], [c.local])).toBe(
       2,
     )
