@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       await server.start()
     } catch (err) {
       // The default port is taken (another chat, another program): host on a free one rather than fail.
-      if ((err as { code?: string }).code !== 'EADDRINUSE' || portGiven) throw err
+      if ((err as { causeCode?: string }).causeCode !== 'EADDRINUSE' || portGiven) throw err
       console.log(`port ${port} is busy; hosting on a free port instead`)
       server = createChatServer(values.host, 0)
       await server.start()
