@@ -2,13 +2,13 @@ import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, MAX_FRAME_SIZE_LIMIT } from '@ve
 import type { LoggerLike } from '@veltix/logger'
 import {
   type ClientAuthPolicy,
-  createClientHandshake,
   FileTrustStore,
   type IdentityKeyPair,
   type KeyPin,
   loadIdentity,
   MemoryTrustStore,
   type TrustStore,
+  validateEncryption,
 } from '@veltix/session'
 import {
   BufferSize,
@@ -369,7 +369,7 @@ export class ClientConfig extends CommonConfig {
       }
       try {
         // Validates the pins and the combination once, here, rather than on every connection attempt.
-        createClientHandshake(this.handshakeInit())
+        validateEncryption(this.handshakeInit(), 'client')
       } catch (error) {
         throw new ConfigError('serverKey', (error as Error).message)
       }
