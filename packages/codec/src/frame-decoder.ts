@@ -7,6 +7,13 @@ import {
   UnknownMessageTypeError,
 } from './errors.js'
 import { checkMaxMessageSize, type Frame } from './frame.js'
+import {
+  headerChecksumI32,
+  headerCode,
+  headerRequestId,
+  headerTimestamp,
+  readPayloadSize,
+} from './frame-header.js'
 import type { MessageTypeRegistry } from './message-type.js'
 
 /** Options of a `FrameDecoder`. */
@@ -33,7 +40,6 @@ export interface FrameDecoderStats {
   unknownTypes: number
 }
 
-const TWO_32 = 0x1_0000_0000
 const EMPTY = new Uint8Array(0)
 
 /**
@@ -110,13 +116,13 @@ export class FrameDecoder {
       // Fast path: a whole frame inside the first chunk (the common case) is read in place, its payload is a
       // view, and a short payload is checksummed in JS through a DataView kept per chunk (no allocation).
       if (c.length - h >= HEADER_SIZE) {
-        const size = u32(c, h + 2)
+        const size = readPayloadSize(c, h)
         const total = HEADER_SIZE + size
         if (total <= limit && c.length - h >= total) {
-          const code = (c[h]! << 8) | c[h + 1]!
-          const expected = i32(c, h + 6)
-          const timestamp = u32(c, h + 10) * TWO_32 + u32(c, h + 14)
-          const requestId = u32(c, h + 18)
+          const code = headerCode(c, h)
+          const expected = headerChecksumI32(c, h)
+          const timestamp = headerTimestamp(c, h)
+          const requestId = headerRequestId(c, h)
           const start = h + HEADER_SIZE
           let payload: Uint8Array
           let actual: number
@@ -163,8 +169,8 @@ export class FrameDecoder {
       h = this.#header
       ho = 0
     }
-    const code = (h[ho]! << 8) | h[ho + 1]!
-    const size = u32(h, ho + 2)
+    const code = headerCode(h, ho)
+    const size = readPayloadSize(h, ho)
     const total = HEADER_SIZE + size
     if (total > this.maxMessageSize) {
       this.#fail(new FrameTooLargeError(code, total, this.maxMessageSize))
@@ -174,9 +180,9 @@ export class FrameDecoder {
       this.#slowWaiting = true
       return
     }
-    const expected = i32(h, ho + 6)
-    const timestamp = u32(h, ho + 10) * TWO_32 + u32(h, ho + 14)
-    const requestId = u32(h, ho + 18)
+    const expected = headerChecksumI32(h, ho)
+    const timestamp = headerTimestamp(h, ho)
+    const requestId = headerRequestId(h, ho)
 
     this.#skip(HEADER_SIZE)
     let payload: Uint8Array
@@ -276,12 +282,4 @@ export class FrameDecoder {
     if (this.#onError === undefined) throw error
     this.#onError(error)
   }
-}
-
-function i32(b: Uint8Array, o: number): number {
-  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!
-}
-
-function u32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0
 }

@@ -8,6 +8,13 @@ import {
   InvalidTimestampError,
   MalformedFrameError,
 } from './errors.js'
+import {
+  headerChecksumI32,
+  headerCode,
+  headerRequestId,
+  headerTimestamp,
+  readPayloadSize,
+} from './frame-header.js'
 import { toRequestId } from './request-id.js'
 
 /** A decoded frame. `payload` may be a view into the bytes it was decoded from (see FrameDecoder). */
@@ -100,21 +107,20 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {})
   if (bytes.length < HEADER_SIZE) {
     throw new MalformedFrameError(`truncated frame: ${bytes.length} bytes, a header alone is ${HEADER_SIZE}`)
   }
-  const v = new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE)
-  const code = v.getUint16(0)
-  const size = v.getUint32(2)
+  const code = headerCode(bytes, 0)
+  const size = readPayloadSize(bytes, 0)
   if (HEADER_SIZE + size > limit) throw new FrameTooLargeError(code, HEADER_SIZE + size, limit)
   if (bytes.length !== HEADER_SIZE + size) {
     throw new MalformedFrameError(
       `frame code ${code} declares ${size} payload bytes (${HEADER_SIZE + size} in all) but ${bytes.length} bytes were given`,
     )
   }
-  const requestId = v.getUint32(18)
+  const requestId = headerRequestId(bytes, 0)
   const payload = bytes.subarray(HEADER_SIZE)
-  const expected = v.getUint32(6)
+  const expected = headerChecksumI32(bytes, 0) >>> 0
   const actual = crc32(payload)
   if (expected !== actual) throw new ChecksumMismatchError(code, size, expected, actual, requestId)
-  return { code, requestId, timestamp: v.getUint32(10) * TWO_32 + v.getUint32(14), payload }
+  return { code, requestId, timestamp: headerTimestamp(bytes, 0), payload }
 }
 
 /** Validates a `maxMessageSize` option: a number of bytes no smaller than a header (Infinity allowed). */

@@ -58,6 +58,7 @@ export {
   writeFrame,
 } from './frame.js'
 export { FrameDecoder, type FrameDecoderInit, type FrameDecoderStats } from './frame-decoder.js'
+export { type FrameHeader, readFrameHeader, readPayloadSize } from './frame-header.js'
 export {
   type Capabilities,
   decodeCapabilities,

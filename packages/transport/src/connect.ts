@@ -1,11 +1,12 @@
 import * as net from 'node:net'
 import * as tls from 'node:tls'
+import type { Connection } from './connection.js'
 import { DEFAULT_CONNECT_TIMEOUT } from './constants.js'
 import { createRuntime } from './core.js'
 import { AbortError, ConnectError, TlsError } from './errors.js'
 import { resolveOptions } from './options.js'
 import { releaseNothing } from './runtime.js'
-import type { ClientTransportInit, Connection } from './types.js'
+import type { ClientTransportInit } from './types.js'
 
 let nextClientId = 1
 

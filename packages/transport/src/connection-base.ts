@@ -1,5 +1,4 @@
-import type { CodecError, Frame } from '@veltix/codec'
-import type { ResolvedOptions } from './options.js'
+import { type CodecError, type Frame, HEADER_SIZE } from '@veltix/codec'
 import type {
   CloseInfo,
   CloseReason,
@@ -7,7 +6,8 @@ import type {
   ConnectionHandler,
   ConnectionStats,
   SendResult,
-} from './types.js'
+} from './connection.js'
+import type { ResolvedOptions } from './options.js'
 
 export const OPEN = 0
 export const CLOSING = 1
@@ -127,7 +127,7 @@ export abstract class ConnectionBase implements Connection {
     if (this.dropInbound) return
     const stats = this.statsOrUndefined ?? this.stats
     stats.framesIn++
-    stats.bytesIn += 22 + frame.payload.length
+    stats.bytesIn += HEADER_SIZE + frame.payload.length
     try {
       this.handler!.frame(frame)
     } catch (err) {

@@ -24,7 +24,7 @@ export const DEFAULT_CONNECT_TIMEOUT = 10_000
  * destroying the socket (waiting avoids a reset that could discard data the peer has not read yet).
  */
 export const DEFAULT_CLOSE_TIMEOUT = 2_000
-/** Message type code of the frame sent to a connection refused by `maxConnection` (ERROR). */
+/** Message type code of the frame sent to a connection refused by `maxConnection` (ERROR). Same as `ERROR.code` of `@veltix/codec`. */
 export const MAX_CONNECTIONS_ERROR_CODE = 20
 
 /** Write coalescing: a connection flushes early once this many bytes are queued in one tick. */

@@ -1,6 +1,7 @@
 import { DEFAULT_SOCKET_CORE } from './constants.js'
+import { loopRuntime } from './loop/loop-runtime.js'
 import type { ResolvedOptions } from './options.js'
-import { type CoreRuntime, loopRuntime } from './runtime.js'
+import type { CoreRuntime } from './runtime.js'
 import { SocketCore, type TransportInit } from './types.js'
 import { acquireWorkerRuntime } from './worker/worker-runtime.js'
 

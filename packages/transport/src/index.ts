@@ -30,6 +30,14 @@
  * ```
  */
 export { connect } from './connect.js'
+export type {
+  CloseInfo,
+  CloseReason,
+  Connection,
+  ConnectionHandler,
+  ConnectionStats,
+  SendResult,
+} from './connection.js'
 export {
   DEFAULT_BUFFER_SIZE,
   DEFAULT_CLOSE_TIMEOUT,
@@ -59,19 +67,14 @@ export {
   WorkerCrashError,
 } from './errors.js'
 export { type ConnectionPairInit, createConnectionPair } from './pair.js'
+export { encodeRefusal, refuseConnection } from './refusal.js'
 export { createServerTransport } from './server.js'
 export {
   BufferSize,
   type ClientTlsOptions,
   type ClientTransportInit,
-  type CloseInfo,
-  type CloseReason,
-  type Connection,
-  type ConnectionHandler,
-  type ConnectionStats,
   PerformanceMode,
   type RefusedConnectionInfo,
-  type SendResult,
   type ServerTlsOptions,
   type ServerTransport,
   type ServerTransportInit,

@@ -1,9 +1,10 @@
 import { FrameDecoder, FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
-import { frameClock } from './clock.js'
+import { tickClock } from './clock.js'
+import type { Connection, SendResult } from './connection.js'
 import { CLOSED, CLOSING, ConnectionBase, OPEN } from './connection-base.js'
 import { OverflowError } from './errors.js'
 import { type ResolvedOptions, resolveOptions } from './options.js'
-import type { Connection, SendResult, TransportInit } from './types.js'
+import type { TransportInit } from './types.js'
 
 /** Options of `createConnectionPair`: the transport options that make sense without a socket. */
 export type ConnectionPairInit = Omit<TransportInit, 'core' | 'maxWorkers' | 'bufferSize' | 'performanceMode'>
@@ -67,7 +68,7 @@ class PairConnection extends ConnectionBase {
     if (len > this.opts.maxMessageSize) throw new FrameTooLargeError(code, len, this.opts.maxMessageSize)
     if (this.#outBytes + len > this.opts.maxQueuedBytes) return this.#overflow(len)
     const buf = Buffer.allocUnsafe(len)
-    writeFrame(buf, 0, code, requestId, payload, timestamp ?? frameClock())
+    writeFrame(buf, 0, code, requestId, payload, timestamp ?? tickClock())
     this.stats.framesOut++
     return this.#queue(buf)
   }

@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net'
-import type { ResolvedOptions } from './options.js'
-import { SocketConnection } from './socket-connection.js'
+import type { SocketConnection } from './loop/socket-connection.js'
 
 /** What a core provides to the (shared) server and client code: how a socket becomes a connection. */
 export interface CoreRuntime {
@@ -11,11 +10,3 @@ export interface CoreRuntime {
 
 /** A `release` with nothing to free (the loop core): `connect` then keeps no callback per connection. */
 export const releaseNothing = (): Promise<void> => Promise.resolve()
-
-/** The loop core: everything on the main event loop. */
-export function loopRuntime(opts: ResolvedOptions): CoreRuntime {
-  return {
-    createConnection: (id, socket) => new SocketConnection(id, socket, opts),
-    release: releaseNothing,
-  }
-}

@@ -1,15 +1,16 @@
 import * as net from 'node:net'
 import * as tls from 'node:tls'
 import { FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import type { Connection } from './connection.js'
 import type { ConnectionBase } from './connection-base.js'
-import { DEFAULT_HOST, MAX_CONNECTIONS_ERROR_CODE } from './constants.js'
+import { DEFAULT_HOST } from './constants.js'
 import { createRuntime } from './core.js'
 import { AbortError, ListenError, MaxConnectionsError, TransportStateError } from './errors.js'
+import type { SocketConnection } from './loop/socket-connection.js'
 import { type ResolvedOptions, resolveOptions } from './options.js'
+import { encodeRefusal } from './refusal.js'
 import type { CoreRuntime } from './runtime.js'
-import type { SocketConnection } from './socket-connection.js'
 import type {
-  Connection,
   RefusedConnectionInfo,
   ServerTransport,
   ServerTransportInit,
@@ -230,9 +231,7 @@ class SocketServerTransport implements ServerTransport {
     this.#stats.refused++
     this.#stats.refusedMaxConnections++
     this.#opts.logger.warning(`transport: ${error.message}; refusing ${remoteAddress}:${remotePort}`)
-    const payload = Buffer.from(error.message, 'utf8')
-    const frame = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
-    writeFrame(frame, 0, MAX_CONNECTIONS_ERROR_CODE, 0, payload, Date.now())
+    const frame = encodeRefusal(error.message)
     this.#refused.add(socket)
     const timer = setTimeout(() => socket.destroy(), this.#opts.closeTimeout)
     timer.unref()

@@ -4,18 +4,20 @@ import {
   type CodecError,
   crc32,
   type Frame,
+  type FrameHeader,
   FrameTooLargeError,
   HEADER_SIZE,
+  readFrameHeader,
+  readPayloadSize,
   UnknownMessageTypeError,
 } from '@veltix/codec'
 import { CLOSED } from '../connection-base.js'
 import { WORKER_MAX_INFLIGHT_IN, WORKER_OFFLOAD_BYTES } from '../constants.js'
+import { SocketConnection } from '../loop/socket-connection.js'
 import type { ResolvedOptions } from '../options.js'
-import { SocketConnection } from '../socket-connection.js'
 import type { LinkedConnection, WorkerLink } from './worker-pool.js'
 
 const EMPTY = new Uint8Array(0)
-const TWO_32 = 0x1_0000_0000
 
 /** One inbound frame (or decode error) waiting for its turn: frames behind a large one wait for its CRC. */
 interface Held {
@@ -37,7 +39,7 @@ interface Held {
  * the input is back at a frame boundary with nothing waiting): the frame being assembled, a header split
  * across chunks, and what is held for in-order delivery.
  */
-class Inbound {
+class Inbound implements FrameHeader {
   readonly held: Held[] = []
   head = 0
   /** Payload bytes held or being assembled (inbound flow control). */
@@ -47,8 +49,10 @@ class Inbound {
   /** Payload being assembled (its own ArrayBuffer when it goes to the worker). */
   asm: Buffer | undefined
   filled = 0
+  // The header of the frame being assembled (filled by the codec's `readFrameHeader`).
   code = 0
-  expected = 0
+  size = 0
+  checksum = 0
   timestamp = 0
   requestId = 0
   readonly hdr = Buffer.allocUnsafe(HEADER_SIZE)
@@ -91,7 +95,8 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
   }
 
   protected override offloadTail(tail: Buffer): boolean {
-    if (tail.length < HEADER_SIZE || HEADER_SIZE + tail.readUInt32BE(2) < WORKER_OFFLOAD_BYTES) return false
+    if (tail.length < HEADER_SIZE || HEADER_SIZE + readPayloadSize(tail, 0) < WORKER_OFFLOAD_BYTES)
+      return false
     if (!this.#linked) return false
     const s = new Inbound()
     this.#in = s
@@ -130,20 +135,16 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
         ho = o
         o += HEADER_SIZE
       }
-      const code = h.readUInt16BE(ho)
-      const size = h.readUInt32BE(ho + 2)
+      readFrameHeader(h, ho, s)
+      const size = s.size
       const total = HEADER_SIZE + size
       const limit = this.opts.maxMessageSize
       if (total > limit) {
         // Fatal, from the header alone (nothing of the payload is buffered); reported in its turn.
         s.failed = true
-        this.#hold(s, code, 0, 0, EMPTY, 0, false, new FrameTooLargeError(code, total, limit))
+        this.#hold(s, s.code, 0, 0, EMPTY, 0, false, new FrameTooLargeError(s.code, total, limit))
         break
       }
-      s.code = code
-      s.expected = h.readUInt32BE(ho + 6)
-      s.timestamp = h.readUInt32BE(ho + 10) * TWO_32 + h.readUInt32BE(ho + 14)
-      s.requestId = h.readUInt32BE(ho + 18)
       if (total < WORKER_OFFLOAD_BYTES && n - o >= size) {
         // A small frame inside this chunk: a view, checked here.
         this.#checked(s, chunk.subarray(o, o + size))
@@ -174,7 +175,7 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
       this.#checked(s, payload)
       return
     }
-    this.#hold(s, s.code, s.requestId, s.timestamp, payload, s.expected, true, undefined)
+    this.#hold(s, s.code, s.requestId, s.timestamp, payload, s.checksum, true, undefined)
     s.awaiting++
     this.#link.check(this.#key, payload.buffer as ArrayBuffer)
   }
@@ -188,9 +189,9 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
       s.requestId,
       s.timestamp,
       payload,
-      s.expected,
+      s.checksum,
       false,
-      this.#verdict(s.code, payload.length, s.expected, actual, s.requestId),
+      this.#verdict(s.code, payload.length, s.checksum, actual, s.requestId),
     )
   }
 

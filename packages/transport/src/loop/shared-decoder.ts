@@ -1,6 +1,13 @@
-import { FrameDecoder } from '@veltix/codec'
-import type { ResolvedOptions } from './options.js'
-import type { SocketConnection } from './socket-connection.js'
+import { type CodecError, type Frame, FrameDecoder } from '@veltix/codec'
+import type { ResolvedOptions } from '../options.js'
+
+/** Where the shared decoder sends what it decodes: the connection whose chunk it is decoding. */
+export interface DecodeTarget {
+  /** One decoded frame. */
+  deliverFrame(frame: Frame): void
+  /** A decoding error (fatal or not). */
+  decodeFailed(error: CodecError): void
+}
 
 /**
  * One `FrameDecoder` per transport, used in turn by every connection whose input is at a frame boundary,
@@ -9,7 +16,7 @@ import type { SocketConnection } from './socket-connection.js'
  * tail: the connection hands that tail to a decoder of its own, and the shared one starts afresh.
  */
 export class SharedDecoder {
-  #target: SocketConnection | undefined
+  #target: DecodeTarget | undefined
   readonly #decoder: FrameDecoder
 
   constructor(opts: ResolvedOptions) {
@@ -30,7 +37,7 @@ export class SharedDecoder {
    * Decodes `chunk` for `conn` (frames and errors go to it). Returns how many bytes at the end of the chunk
    * are the start of an incomplete frame, or -1 after a fatal error (already reported to `conn`).
    */
-  decode(conn: SocketConnection, chunk: Uint8Array): number {
+  decode(conn: DecodeTarget, chunk: Uint8Array): number {
     const d = this.#decoder
     this.#target = conn
     try {

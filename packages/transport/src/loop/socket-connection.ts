@@ -1,20 +1,13 @@
 import type { Socket } from 'node:net'
 import type { PeerCertificate, TLSSocket } from 'node:tls'
-import {
-  type CodecError,
-  type Frame,
-  FrameDecoder,
-  FrameTooLargeError,
-  HEADER_SIZE,
-  writeFrame,
-} from '@veltix/codec'
-import { frameClock } from './clock.js'
-import { CLOSED, CLOSING, ConnectionBase, OPEN } from './connection-base.js'
-import { OverflowError } from './errors.js'
-import { sharedDecoder } from './inbound-decoder.js'
-import { RESOLVED } from './microtask.js'
-import type { ResolvedOptions } from './options.js'
-import type { SendResult } from './types.js'
+import { type CodecError, FrameDecoder, FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import { tickClock } from '../clock.js'
+import type { SendResult } from '../connection.js'
+import { CLOSED, CLOSING, ConnectionBase, OPEN } from '../connection-base.js'
+import { OverflowError } from '../errors.js'
+import type { ResolvedOptions } from '../options.js'
+import { type Flushable, scheduleFlush } from './flush-scheduler.js'
+import { type DecodeTarget, sharedDecoder } from './shared-decoder.js'
 
 const MIN_SLAB = 256
 // Shared empty queue: an idle connection allocates no array (replaced on first use, never pushed to).
@@ -40,40 +33,6 @@ function onSocketData(this: OwnedSocket, chunk: Buffer): void {
   this[OWNER].onData(chunk)
 }
 
-// Connections whose queued frames are flushed at the end of this tick (or on the next immediate): one
-// microtask for all of them rather than one each. Node's `queueMicrotask` makes an AsyncResource per call,
-// and a closure per connection and tick was one more allocation: with many busy connections that showed.
-let dueNow: SocketConnection[] = []
-let dueImmediate: SocketConnection[] = []
-
-function scheduleFlush(conn: SocketConnection, onImmediate: boolean): void {
-  if (onImmediate) {
-    if (dueImmediate.push(conn) === 1) setImmediate(flushDueImmediate)
-  } else if (dueNow.push(conn) === 1) RESOLVED.then(flushDueNow)
-}
-function flushDueNow(): void {
-  const due = dueNow
-  dueNow = []
-  flushDue(due)
-}
-function flushDueImmediate(): void {
-  const due = dueImmediate
-  dueImmediate = []
-  flushDue(due)
-}
-function flushDue(due: SocketConnection[]): void {
-  let i = 0
-  try {
-    for (; i < due.length; i++) due[i]!.scheduledFlush()
-  } finally {
-    // One that threw does not cost the others their flush: they get it in a microtask of their own.
-    if (i < due.length - 1) {
-      const rest = due.slice(i + 1)
-      queueMicrotask(() => flushDue(rest))
-    }
-  }
-}
-
 /**
  * A connection over a `net.Socket` owned by the main thread. The loop core uses it as is: frames are cut
  * from the stream with a `FrameDecoder` and encoded with `writeFrame` into a per-tick slab, flushed in one
@@ -86,7 +45,7 @@ function flushDue(due: SocketConnection[]): void {
  * is kept between ticks, counters are created on first use, the `drain` listener is added on the first
  * backpressure.
  */
-export class SocketConnection extends ConnectionBase {
+export class SocketConnection extends ConnectionBase implements DecodeTarget, Flushable {
   protected readonly socket: Socket
   /** Own decoder while a frame is split across chunks; undefined at a frame boundary. */
   #decoder: FrameDecoder | undefined
@@ -148,7 +107,7 @@ export class SocketConnection extends ConnectionBase {
     if (len > opts.maxMessageSize) throw new FrameTooLargeError(code, len, opts.maxMessageSize)
     const before = this.bufferedAmount
     if (before + len > opts.maxQueuedBytes) return this.overflow(before, len)
-    this.encode(code, requestId, payload, timestamp === undefined ? frameClock() : timestamp, len)
+    this.encode(code, requestId, payload, timestamp === undefined ? tickClock() : timestamp, len)
     const stats = this.statsOrUndefined ?? this.stats
     stats.framesOut++
     return this.accepted(before + len)
@@ -243,11 +202,6 @@ export class SocketConnection extends ConnectionBase {
       registry: this.opts.registry,
     })
     return this.#decoder
-  }
-
-  /** @internal Used by the shared decoder. */
-  decodedFrame(frame: Frame): void {
-    this.deliverFrame(frame)
   }
 
   /** @internal Used by the shared decoder. */
