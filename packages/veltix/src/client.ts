@@ -12,7 +12,6 @@ import {
   type DisconnectState,
   fingerprint,
   NotConnectedError,
-  type OfflineQueueInit,
   Reconnector,
   type Session,
   type WaitOptions,
@@ -27,15 +26,8 @@ import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
 
-/** `new Client(init)` options beyond the reference's `ClientConfig`. */
-export interface ClientInit extends ClientConfigInit {
-  /**
-   * Messages sent with `getSender().send()` while a reconnect is pending are queued (bounded) and sent after
-   * the next handshake when this is set; `send` then returns true for a queued message. Default `false`:
-   * `send` returns false whenever there is no live connection.
-   */
-  offlineQueue?: OfflineQueueInit | false
-}
+/** `new Client(init)` options: the reference's `ClientConfig` fields and ours (`offlineQueue` included). */
+export interface ClientInit extends ClientConfigInit {}
 
 function sessionStats(s: Session, extraOut: number, extraBytes: number): ConnectionStats {
   const st = s.stats
@@ -141,7 +133,7 @@ export class Client {
       )
     })
     this.#onRecv = onRecv
-    const offlineQueue = config instanceof ClientConfig ? false : (config.offlineQueue ?? false)
+    const offlineQueue = c.offlineQueue
     this.#rc = new Reconnector({
       transport: {
         host: c.serverAddr,
