@@ -1,4 +1,12 @@
-import { MessageTypeRegistry, Request as WireRequest } from '@veltix/codec'
+import {
+  decodeFrame,
+  encodeFrame,
+  encodeHelloPayload,
+  HELLO,
+  HELLO_ACK,
+  MessageTypeRegistry,
+  Request as WireRequest,
+} from '@veltix/codec'
 import { noopLogger } from '@veltix/logger'
 import { ServerRefusedError, Session } from '@veltix/session'
 import {
@@ -13,8 +21,13 @@ import {
   type ServerDisconnectInfo,
 } from 'veltix'
 import { afterEach, describe, expect, it } from 'vitest'
-import { TextMessageError, type WebSocketListener, webSocketListener } from '../src/index.js'
-import { closeOf, frame, openWs, WsClientConnection, waitFor } from './helpers.js'
+import {
+  connectWebSocket,
+  TextMessageError,
+  type WebSocketListener,
+  webSocketListener,
+} from '../src/index.js'
+import { closeOf, frame, openWs, waitFor } from './helpers.js'
 
 const CHAT = new MessageType(200, 'chat')
 const ECHO = new MessageType(201, 'echo')
@@ -25,7 +38,7 @@ async function wsClient(url: string): Promise<{ session: Session; received: Resp
   const registry = new MessageTypeRegistry()
   for (const t of [CHAT, ECHO, ASK]) registry.register(t)
   const received: Response[] = []
-  const conn = await WsClientConnection.open(url)
+  const conn = await connectWebSocket({ url })
   const session = new Session({
     connection: conn,
     role: 'client',
@@ -135,15 +148,15 @@ describe('one Server, TCP and WebSocket clients', () => {
     const { server, ws, url } = await start()
     const gone: ServerDisconnectInfo[] = []
     server.setCallback(Events.ON_DISCONNECT, (_c: ClientInfo, info: ServerDisconnectInfo) => gone.push(info))
-    const conn = await WsClientConnection.open(url)
+    const conn = await connectWebSocket({ url })
     const session = new Session({ connection: conn, role: 'client' })
     sessions.push(session)
     await session.ready
     await waitFor(() => server.getAllClients().length === 1)
-    const closed = closeOf(conn.ws)
     const port = ws.port
     await server.closeAll()
-    expect((await closed).code).toBe(1001)
+    await waitFor(() => conn.remoteCloseCode !== undefined)
+    expect(conn.remoteCloseCode).toBe(1001)
     expect(gone.map((g) => g.reason)).toEqual(['server-closed'])
     expect(ws.listening).toBe(false)
 
@@ -159,11 +172,25 @@ describe('one Server, TCP and WebSocket clients', () => {
     const gone: ServerDisconnectInfo[] = []
     server.setCallback(Events.ON_DISCONNECT, (_c: ClientInfo, info: ServerDisconnectInfo) => gone.push(info))
     const tcp = await tcpClient(server)
-    const ws = await wsClient(url)
-    sessions.push(ws.session)
-    await waitFor(() => server.getAllClients().length === 2)
-    ;(ws.session.connection as WsClientConnection).ws.send('text is not a frame')
+    // A hand-driven client: answers HELLO with HELLO_ACK, then sends a text message.
+    const raw = await openWs(url, {}, (w) => {
+      w.on('message', (d: Buffer) => {
+        const f = decodeFrame(d)
+        if (f.code === HELLO.code)
+          w.send(
+            encodeFrame({
+              code: HELLO_ACK.code,
+              requestId: f.requestId,
+              payload: encodeHelloPayload('1.6.3'),
+            }),
+          )
+      })
+      w.on('error', () => {})
+    })
+    await waitFor(() => server.getAllClients().length === 2, 5000, 'handshake')
+    raw.send('text is not a frame')
     await waitFor(() => gone.length === 1, 5000, 'ON_DISCONNECT')
+    expect(gone[0]!.reason).toBe('protocol-error')
     expect(gone[0]!.error).toBeInstanceOf(TextMessageError)
     expect((gone[0]!.error as TextMessageError).code).toBe('VELTIX_ERR_WS_TEXT_MESSAGE')
     expect(await tcp.client.sendAndWait(new Request(ECHO, 'still fine'), { timeout: 5000 })).not.toBeNull()
@@ -186,8 +213,7 @@ describe('one Server, TCP and WebSocket clients', () => {
     it('maxConnection counts both kinds: a WebSocket over it is refused with the ERROR frame TCP clients get', async () => {
       const { server, url } = await start({ maxConnection: 1 })
       await tcpClient(server)
-      const conn = await WsClientConnection.open(url)
-      const closed = closeOf(conn.ws)
+      const conn = await connectWebSocket({ url })
       const session = new Session({ connection: conn, role: 'client' })
       sessions.push(session)
       const error = await session.ready.then(
@@ -196,7 +222,8 @@ describe('one Server, TCP and WebSocket clients', () => {
       )
       expect(error).toBeInstanceOf(ServerRefusedError)
       expect((error as ServerRefusedError).serverMessage).toContain('maxConnection 1')
-      expect((await closed).code).toBe(1000)
+      await waitFor(() => conn.remoteCloseCode !== undefined)
+      expect(conn.remoteCloseCode).toBe(1000)
       expect(server.getAllClients()).toHaveLength(1)
     })
 
@@ -214,7 +241,7 @@ describe('one Server, TCP and WebSocket clients', () => {
       const { url } = await start({ limits: { maxConnectionsPerAddress: 1 } })
       const first = await wsClient(url)
       sessions.push(first.session)
-      const conn = await WsClientConnection.open(url)
+      const conn = await connectWebSocket({ url })
       const session = new Session({ connection: conn, role: 'client' })
       sessions.push(session)
       const error = await session.ready.then(
