@@ -17,6 +17,7 @@ import {
   type ServerTlsOptions,
   SocketCore,
 } from '@veltix/transport'
+import type { ClusterAdapter } from './cluster.js'
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_ENCRYPTION,
@@ -153,6 +154,8 @@ export interface ServerConfigInit extends CommonConfigInit {
   tls?: ServerTlsOptions
   /** More sources of clients, started and closed with the server, e.g. `webSocketListener()` of `@veltix/websocket`. */
   listeners?: readonly Listener[]
+  /** Scale-out: a cluster adapter (`redisCluster(...)` from `@veltix/redis`); `server.cluster` then reaches every node. */
+  cluster?: ClusterAdapter
 }
 
 /** `new Client(init)`: the reference's `ClientConfig` fields in camelCase. */
@@ -265,6 +268,7 @@ export class ServerConfig extends CommonConfig {
   readonly limits: Required<LimitsInit>
   readonly tls: ServerTlsOptions | undefined
   readonly listeners: readonly Listener[]
+  readonly cluster: ClusterAdapter | undefined
 
   constructor(init: ServerConfigInit = {}) {
     super(init)
@@ -306,6 +310,14 @@ export class ServerConfig extends CommonConfig {
       maxBytesPerSecond: lim('maxBytesPerSecond'),
       onLimit,
     }
+    const cl = init.cluster
+    if (cl !== undefined && (typeof cl?.attach !== 'function' || typeof cl.detach !== 'function')) {
+      throw new ConfigError(
+        'cluster',
+        'must be a cluster adapter (e.g. redisCluster(...) from @veltix/redis)',
+      )
+    }
+    this.cluster = cl
   }
 }
 

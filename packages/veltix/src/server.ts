@@ -15,6 +15,7 @@ import { type Connection, createServerTransport, type ServerTransport } from '@v
 import { broadcast } from './broadcast.js'
 import { invoke, report } from './callbacks.js'
 import { type ClientConnection, type ClientInfo, clientInfoOf, clientSource } from './client-info.js'
+import { ServerCluster } from './cluster.js'
 import { type AuthInfo, ServerConfig, type ServerConfigInit } from './config.js'
 import { ServerStateError, UnknownClientError } from './errors.js'
 import { Events } from './events.js'
@@ -54,6 +55,8 @@ export class Server {
   readonly registry: MessageTypeRegistry
   /** Routes (the reference's `request_handler`). */
   readonly requestHandler: RequestHandler<ClientInfo>
+  /** The calls that reach every node of the cluster (this server alone without a `cluster` adapter). */
+  readonly cluster: ServerCluster
   readonly #router: Router<ClientInfo>
   readonly #logger: LoggerLike
   readonly #sender: Sender
@@ -105,6 +108,24 @@ export class Server {
     })
     this.requestHandler = new RequestHandler(this.#router, this.registry)
     this.#sender = new Sender(this.#senderBackend() as SenderBackend<unknown>)
+    this.cluster = new ServerCluster(
+      {
+        logger: this.#logger,
+        requestTimeout: c.requestTimeout,
+        resolveType: (code) => this.registry.resolve(code),
+        clients: () => this.getAllClients(),
+        broadcast: (request, to) => this.#sender.broadcast(request, to),
+        send: (request, to) => to.send(request),
+        sendAndWait: (request, to, timeout, signal) =>
+          this.sendAndWait(request, to, signal === undefined ? { timeout } : { timeout, signal }),
+      },
+      c.cluster,
+    )
+  }
+
+  /** This server's id in the cluster (the prefix of its clients' `id`s); random, fixed for the server's life. */
+  get nodeId(): string {
+    return this.cluster.nodeId
   }
 
   /** The server's identity key pair when encryption is on (given, or generated at construction), else undefined. */
@@ -163,6 +184,7 @@ export class Server {
         await startListeners(this.config.listeners, listenerContext(this.config, this.registry, accept))
         this.#state = 'listening'
         this.#logger.info(`Server listening on ${this.#address.host}:${this.#address.port}`)
+        await this.cluster.attach()
       } catch (error) {
         this.#transport = undefined
         this.#state = 'idle'
@@ -190,6 +212,7 @@ export class Server {
     if (transport === undefined) return
     this.#state = 'closing'
     this.#closing = (async () => {
+      await this.cluster.detach()
       const queues: DispatchQueue[] = [...this.#peers.values()]
       // Encrypted clients are told the end is deliberate (close-notify), not a truncation.
       for (const p of this.#peers.values()) p.session?.sendCloseNotify()
@@ -346,7 +369,7 @@ export class Server {
         }
         return peer.send(request)
       },
-      broadcast: (request, to) => broadcast(this.#transport, request, to, this.#encryption !== undefined),
+      broadcast: (request, to) => broadcast(request, to, this.config.maxMessageSize),
       defaultTargets: () => this.#livePeers(),
     }
   }
@@ -359,7 +382,7 @@ export class Server {
     this.#counters.acceptedTotal++
     if (!admitTotal(conn, this.config.maxConnection, this.#peers.size, this.#logger)) return
     if (this.#limits.perAddress && !this.#limits.admit(conn)) return
-    const peer = new Peer(conn)
+    const peer = new Peer(conn, this.cluster.nextClientId())
     this.#peers.set(conn, peer)
     this.#known.set(conn, peer)
     try {
@@ -404,6 +427,7 @@ export class Server {
         if (this.#logger.isLevelEnabled(LogLevel.DEBUG)) {
           this.#logger.debug('client connected', { peer: peer.info.toString() })
         }
+        this.cluster.track(peer.info)
         invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect, peer.info)
       },
       onMessage: this.#limits.perConnection
@@ -429,6 +453,7 @@ export class Server {
     if (peer.ended) return
     peer.ended = true
     this.#peers.delete(peer.conn)
+    this.cluster.untrack(peer.info)
     if (this.#limits.perAddress) this.#limits.release(peer.conn.remoteAddress)
     this.#counters.closed(peer, info)
     if (peer.handshakeDone) {

@@ -1,0 +1,40 @@
+import { ConnectionClosedError, SessionError } from '../../../session/src/errors.js'
+
+/** The WebSocket could not be opened (refused, unreachable, bad URL) or did not open within `connectTimeout`. */
+export class ConnectError extends SessionError {
+  /** `VELTIX_ERR_CONNECT`, or `VELTIX_ERR_CONNECT_TIMEOUT` when `connectTimeout` passed. */
+  readonly code: 'VELTIX_ERR_CONNECT' | 'VELTIX_ERR_CONNECT_TIMEOUT'
+  readonly url: string
+  constructor(url: string, timeout?: number, options?: ErrorOptions) {
+    super(
+      timeout === undefined
+        ? `cannot open a WebSocket to ${url}`
+        : `WebSocket to ${url} not open within ${timeout} ms`,
+      options,
+    )
+    this.name = 'ConnectError'
+    this.code = timeout === undefined ? 'VELTIX_ERR_CONNECT' : 'VELTIX_ERR_CONNECT_TIMEOUT'
+    this.url = url
+  }
+}
+
+/** The WebSocket closed: `closeCode` and `closeReason` are the close frame's (1006: no close frame, dropped). */
+export class WebSocketClosedError extends ConnectionClosedError {
+  readonly code = 'VELTIX_ERR_WS_CLOSED'
+  constructor(
+    readonly closeCode: number,
+    readonly closeReason: string,
+  ) {
+    super(`WebSocket closed with code ${closeCode}${closeReason === '' ? '' : `: ${closeReason}`}`)
+    this.name = 'WebSocketClosedError'
+  }
+}
+
+/** The server's HELLO asks for something the browser client does not speak (end-to-end encryption). */
+export class UnsupportedFeatureError extends SessionError {
+  readonly code = 'VELTIX_ERR_UNSUPPORTED'
+  constructor(message: string) {
+    super(message)
+    this.name = 'UnsupportedFeatureError'
+  }
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup'
+
+// `veltix/browser`: ONE self-contained ES module for web pages. Everything it uses is bundled into it (no
+// bare imports left for a page to resolve), for the browser platform (no Node built-ins).
+export default defineConfig({
+  entry: { browser: 'src/browser/index.ts' },
+  format: ['esm'],
+  platform: 'browser',
+  target: 'es2022',
+  dts: true,
+  clean: false, // runs after the Node build into the same dist/
+  sourcemap: true,
+  splitting: false,
+  noExternal: [/.*/],
+})
