@@ -112,6 +112,8 @@ export class WebSocketConnection implements Connection {
   #slabStart = 0
   #slabUsed = 0
   #queued = 0
+  /** The Veltix frame bytes in #queued (what `stats.bytesOut` counts once written: WebSocket headers are not). */
+  #queuedFrameBytes = 0
   #flushScheduled = false
   #closeTimer: NodeJS.Timeout | undefined
 
@@ -218,6 +220,7 @@ export class WebSocketConnection implements Connection {
       this.#slabUsed = writeFrame(slab, at, code, requestId, payload, ts)
       if (masked) mask(slab, at, len)
     }
+    this.#queuedFrameBytes += len
     this.#queueBytes(h + len)
     this.stats.framesOut++
     return this.#accepted(before + len)
@@ -270,6 +273,7 @@ export class WebSocketConnection implements Connection {
       }
       o += len
     }
+    this.#queuedFrameBytes += total
     this.#queueBytes(wire)
     return this.#accepted(before + total)
   }
@@ -416,6 +420,7 @@ export class WebSocketConnection implements Connection {
     this.#chunks = EMPTY
     this.#slab = undefined
     this.#queued = 0
+    this.#queuedFrameBytes = 0
     this.#inbox = undefined
     this.#setReason('remote-end')
     this.#finish()
@@ -466,9 +471,10 @@ export class WebSocketConnection implements Connection {
     if (this.#queued === 0) return
     this.#seal()
     const chunks = this.#chunks
-    const bytes = this.#queued
+    const bytes = this.#queuedFrameBytes
     this.#chunks = EMPTY
     this.#queued = 0
+    this.#queuedFrameBytes = 0
     this.#slab = undefined // an idle connection keeps no buffer
     // After a close frame (ours or the peer's) nothing more may be written.
     if (this.#ws.readyState !== WebSocket.OPEN || !this.#socket.writable) return
@@ -542,6 +548,7 @@ export class WebSocketConnection implements Connection {
     this.#chunks = EMPTY
     this.#slab = undefined
     this.#queued = 0
+    this.#queuedFrameBytes = 0
     this.#ws.terminate()
   }
 
