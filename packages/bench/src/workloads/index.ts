@@ -6,6 +6,7 @@ import { latencyWorkload } from './latency.js'
 import { memoryWorkload } from './memory.js'
 import { stressWorkload } from './stress.js'
 import { throughputWorkload } from './throughput.js'
+import { webSocketWorkload } from './websocket.js'
 
 export const WORKLOAD_TABLE: Record<WorkloadName, Workload> = {
   memory: memoryWorkload,
@@ -14,4 +15,5 @@ export const WORKLOAD_TABLE: Record<WorkloadName, Workload> = {
   burst: burstWorkload,
   stress: stressWorkload,
   'throughput-by-size': throughputWorkload,
+  websocket: webSocketWorkload,
 }
