@@ -12,4 +12,8 @@ export default defineConfig({
   sourcemap: true,
   splitting: false,
   noExternal: [/.*/],
+  esbuildOptions(options) {
+    // Modules shared with the Node build (typed messages) import '@veltix/codec': give them the browser's.
+    options.alias = { '@veltix/codec': './src/browser/codec-alias.ts' }
+  },
 })
