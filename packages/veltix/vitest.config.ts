@@ -37,5 +37,7 @@ export default defineProject({
   test: {
     name: 'veltix',
     include: ['test/**/*.test.ts'],
+    // Rebuilds dist/ when stale: the bin and pack tests run the built code.
+    globalSetup: ['./test/global-setup.ts'],
   },
 })

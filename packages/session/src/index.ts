@@ -43,6 +43,17 @@
  * await server.close()
  * ```
  */
+
+export { DisconnectReason, type DisconnectState } from './client/disconnect.js'
+export { OfflineQueue, type OfflineQueueInit } from './client/offline-queue.js'
+export {
+  type BackoffInit,
+  type Dialer,
+  Reconnector,
+  type ReconnectorInit,
+  type ReconnectorSessionInit,
+  type ReconnectorState,
+} from './client/reconnector.js'
 export {
   CAP_AUTH,
   DEFAULT_BACKOFF_FACTOR,
@@ -61,7 +72,6 @@ export {
   DEFAULT_RETRY_DELAY,
   DEFAULT_SECURE_FLUSH_BYTES,
 } from './constants.js'
-export { DisconnectReason, type DisconnectState } from './disconnect.js'
 export {
   AbortError,
   AuthenticationError,
@@ -78,15 +88,17 @@ export {
   SessionError,
   VersionMismatchError,
 } from './errors.js'
-export { OfflineQueue, type OfflineQueueInit } from './offline-queue.js'
-export {
-  type BackoffInit,
-  type Dialer,
-  Reconnector,
-  type ReconnectorInit,
-  type ReconnectorSessionInit,
-  type ReconnectorState,
-} from './reconnector.js'
+export type { AuthenticateInfo } from './protocol/handshake/auth.js'
+export type { SessionEncryptionInit, SessionEncryptionPolicy } from './protocol/handshake/encryption.js'
+export { Session, type SessionInit } from './protocol/session.js'
+export type {
+  HandshakeMode,
+  HeartbeatInit,
+  SessionCloseInfo,
+  SessionCloseReason,
+  SessionStats,
+  WaitOptions,
+} from './protocol/types.js'
 // End-to-end encryption: keys, trust stores, errors, and the low-level handshake / channel (src/secure/README.md).
 export {
   BadSignatureError,
@@ -135,19 +147,6 @@ export {
   type TrustStore,
   UntrustedKeyError,
 } from './secure/index.js'
-export {
-  type AuthenticateInfo,
-  type HandshakeMode,
-  type HeartbeatInit,
-  Session,
-  type SessionCloseInfo,
-  type SessionCloseReason,
-  type SessionEncryptionInit,
-  type SessionEncryptionPolicy,
-  type SessionInit,
-  type SessionStats,
-  type WaitOptions,
-} from './session.js'
 export {
   AUTH,
   AUTH_CODE,

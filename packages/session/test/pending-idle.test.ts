@@ -2,7 +2,7 @@ import { encodeHelloPayload, HELLO, MessageType, MessageTypeRegistry, Request } 
 import { LogLevel } from '@veltix/logger'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConnectionClosedError, Session } from '../src/index.js'
-import { PendingTable, type PendingWait } from '../src/pending-table.js'
+import { PendingTable, type PendingWait } from '../src/protocol/pending-table.js'
 import { createFakePair, ticks } from './helpers/fake-connection.js'
 
 const ECHO = new MessageType(201, 'echo')

@@ -1,4 +1,8 @@
 import { SocketCore } from '../src/index.js'
-import { transportCompliance } from './compliance/transport-suite.js'
+import { connectionCompliance } from './compliance/connection-suite.js'
+import { socketFactory } from './compliance/factories.js'
+import { type CoreUnderTest, serverTransportCompliance } from './compliance/server-transport-suite.js'
 
-transportCompliance({ name: 'loop', core: SocketCore.LOOP })
+const loop: CoreUnderTest = { name: 'loop', core: SocketCore.LOOP }
+serverTransportCompliance(loop)
+connectionCompliance(socketFactory(loop))

@@ -12,7 +12,9 @@ import {
   SocketCore,
   TlsError,
 } from '../src/index.js'
-import { type CoreUnderTest, transportCompliance } from './compliance/transport-suite.js'
+import { connectionCompliance } from './compliance/connection-suite.js'
+import { socketFactory } from './compliance/factories.js'
+import { type CoreUnderTest, serverTransportCompliance } from './compliance/server-transport-suite.js'
 import { Recorder, waitFor } from './helpers.js'
 import { hasOpenssl, makeTestPki, type TestPki } from './tls-pki.js'
 
@@ -50,7 +52,7 @@ const serverTls = (): ServerTlsOptions => ({ cert: pki!.serverCert, key: pki!.se
 
 if (pki !== undefined) {
   for (const cut of CORES) {
-    transportCompliance({
+    serverTransportCompliance({
       ...cut,
       name: `${cut.name} (TLS)`,
       serverInit: { tls: serverTls() },
@@ -58,6 +60,14 @@ if (pki !== undefined) {
       rawConnect: tlsRawConnect,
       resetRaw: (s) => (tcpOf.get(s) ?? s).resetAndDestroy(),
     })
+    connectionCompliance(
+      socketFactory({
+        ...cut,
+        name: `${cut.name} (TLS)`,
+        serverInit: { tls: serverTls() },
+        clientInit: { tls: { ca: pki.ca } },
+      }),
+    )
   }
 }
 

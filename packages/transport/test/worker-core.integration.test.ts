@@ -1,4 +1,8 @@
 import { SocketCore } from '../src/index.js'
-import { transportCompliance } from './compliance/transport-suite.js'
+import { connectionCompliance } from './compliance/connection-suite.js'
+import { socketFactory } from './compliance/factories.js'
+import { type CoreUnderTest, serverTransportCompliance } from './compliance/server-transport-suite.js'
 
-transportCompliance({ name: 'worker', core: SocketCore.WORKER, init: { maxWorkers: 2 } })
+const worker: CoreUnderTest = { name: 'worker', core: SocketCore.WORKER, init: { maxWorkers: 2 } }
+serverTransportCompliance(worker)
+connectionCompliance(socketFactory(worker))

@@ -81,6 +81,8 @@ export class ClientInfo extends Tags {
     connectionOfInfo = (info) => info.#conn
   }
 
+  /** Unique across the cluster (`<nodeId>-<n>`, see `server.cluster`): what `server.cluster.send` takes. */
+  readonly id: string
   /** Local wall-clock time the connection was accepted, ms since the epoch. */
   readonly connectedAt: number
   readonly #conn: Connection
@@ -89,8 +91,9 @@ export class ClientInfo extends Tags {
   #handle: ClientConnection | undefined
 
   /** @internal Made by `Server` for each accepted connection. */
-  constructor(conn: Connection, source: ClientInfoSource) {
+  constructor(conn: Connection, source: ClientInfoSource, id = '') {
     super()
+    this.id = id
     this.connectedAt = Date.now()
     this.#conn = conn
     this.#source = source

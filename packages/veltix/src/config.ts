@@ -17,6 +17,7 @@ import {
   type ServerTlsOptions,
   SocketCore,
 } from '@veltix/transport'
+import type { ClusterAdapter } from './cluster.js'
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_ENCRYPTION,
@@ -150,6 +151,8 @@ export interface ServerConfigInit extends CommonConfigInit {
   limits?: LimitsInit
   /** Serve TLS instead of plain TCP (node:tls `createServer` options; `cert` and `key` required). Default: plain TCP. */
   tls?: ServerTlsOptions
+  /** Scale-out: a cluster adapter (`redisCluster(...)` from `@veltix/redis`); `server.cluster` then reaches every node. */
+  cluster?: ClusterAdapter
 }
 
 /** `new Client(init)`: the reference's `ClientConfig` fields in camelCase. */
@@ -261,6 +264,7 @@ export class ServerConfig extends CommonConfig {
   readonly authenticate: ((info: AuthInfo) => boolean | Promise<boolean>) | undefined
   readonly limits: Required<LimitsInit>
   readonly tls: ServerTlsOptions | undefined
+  readonly cluster: ClusterAdapter | undefined
 
   constructor(init: ServerConfigInit = {}) {
     super(init)
@@ -301,6 +305,14 @@ export class ServerConfig extends CommonConfig {
       maxBytesPerSecond: lim('maxBytesPerSecond'),
       onLimit,
     }
+    const cl = init.cluster
+    if (cl !== undefined && (typeof cl?.attach !== 'function' || typeof cl.detach !== 'function')) {
+      throw new ConfigError(
+        'cluster',
+        'must be a cluster adapter (e.g. redisCluster(...) from @veltix/redis)',
+      )
+    }
+    this.cluster = cl
   }
 }
 

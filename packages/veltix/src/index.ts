@@ -104,6 +104,21 @@ export {
 export { Client, type ClientInit } from './client.js'
 export { ClientConnection, ClientInfo } from './client-info.js'
 export {
+  type ClusterAdapter,
+  type ClusterBroadcastOptions,
+  type ClusterClient,
+  type ClusterFetchOptions,
+  type ClusterFilter,
+  type ClusterHost,
+  type ClusterMessageHandler,
+  type ClusterNode,
+  type ClusterReply,
+  type ClusterTagFilter,
+  ClusterUnavailableError,
+  type ClusterWaitOptions,
+  ServerCluster,
+} from './cluster.js'
+export {
   type AuthInfo,
   ClientConfig,
   type ClientConfigInit,

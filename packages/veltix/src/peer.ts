@@ -18,20 +18,15 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   readonly info: ClientInfo
   /** Set once `ON_DISCONNECT` has fired (or once it is known it never will). */
   ended: boolean
-  /** Messages and bytes sent by broadcast (the session does not see them). */
-  broadcastOut: number
-  broadcastBytes: number
   /** Per-connection rate window (limits only). */
   window: RateWindow | undefined
 
-  constructor(conn: Connection) {
+  constructor(conn: Connection, id: string) {
     super()
     this.conn = conn
     this.session = undefined
-    this.info = new ClientInfo(conn, this)
+    this.info = new ClientInfo(conn, this, id)
     this.ended = false
-    this.broadcastOut = 0
-    this.broadcastBytes = 0
     this.window = undefined
   }
 
@@ -65,9 +60,9 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
     const s = this.session?.stats
     return {
       messagesIn: s?.messagesIn ?? 0,
-      messagesOut: (s?.messagesOut ?? 0) + this.broadcastOut,
+      messagesOut: s?.messagesOut ?? 0,
       bytesIn: s?.bytesIn ?? 0,
-      bytesOut: (s?.bytesOut ?? 0) + this.broadcastBytes,
+      bytesOut: s?.bytesOut ?? 0,
       droppedFrames: { ...(s?.droppedFrames ?? {}) },
       pendingRequests: this.session?.pendingCount ?? 0,
       lastRtt: s?.lastRtt ?? null,

@@ -15,6 +15,7 @@ import { type Connection, createServerTransport, type ServerTransport } from '@v
 import { broadcast } from './broadcast.js'
 import { invoke, report } from './callbacks.js'
 import { type ClientConnection, type ClientInfo, clientInfoOf, clientSource } from './client-info.js'
+import { ServerCluster } from './cluster.js'
 import { type AuthInfo, ServerConfig, type ServerConfigInit } from './config.js'
 import { ServerStateError, UnknownClientError } from './errors.js'
 import { Events } from './events.js'
@@ -53,6 +54,8 @@ export class Server {
   readonly registry: MessageTypeRegistry
   /** Routes (the reference's `request_handler`). */
   readonly requestHandler: RequestHandler<ClientInfo>
+  /** The calls that reach every node of the cluster (this server alone without a `cluster` adapter). */
+  readonly cluster: ServerCluster
   readonly #router: Router<ClientInfo>
   readonly #logger: LoggerLike
   readonly #sender: Sender
@@ -104,6 +107,24 @@ export class Server {
     })
     this.requestHandler = new RequestHandler(this.#router, this.registry)
     this.#sender = new Sender(this.#senderBackend() as SenderBackend<unknown>)
+    this.cluster = new ServerCluster(
+      {
+        logger: this.#logger,
+        requestTimeout: c.requestTimeout,
+        resolveType: (code) => this.registry.resolve(code),
+        clients: () => this.getAllClients(),
+        broadcast: (request, to) => this.#sender.broadcast(request, to),
+        send: (request, to) => to.send(request),
+        sendAndWait: (request, to, timeout, signal) =>
+          this.sendAndWait(request, to, signal === undefined ? { timeout } : { timeout, signal }),
+      },
+      c.cluster,
+    )
+  }
+
+  /** This server's id in the cluster (the prefix of its clients' `id`s); random, fixed for the server's life. */
+  get nodeId(): string {
+    return this.cluster.nodeId
   }
 
   /** The server's identity key pair when encryption is on (given, or generated at construction), else undefined. */
@@ -160,6 +181,7 @@ export class Server {
         this.#boundPort = this.#address.port
         this.#state = 'listening'
         this.#logger.info(`Server listening on ${this.#address.host}:${this.#address.port}`)
+        await this.cluster.attach()
       } catch (error) {
         this.#transport = undefined
         this.#state = 'idle'
@@ -187,6 +209,7 @@ export class Server {
     if (transport === undefined) return
     this.#state = 'closing'
     this.#closing = (async () => {
+      await this.cluster.detach()
       const queues: DispatchQueue[] = [...this.#peers.values()]
       // Encrypted clients are told the end is deliberate (close-notify), not a truncation.
       for (const p of this.#peers.values()) p.session?.sendCloseNotify()
@@ -343,7 +366,7 @@ export class Server {
         }
         return peer.send(request)
       },
-      broadcast: (request, to) => broadcast(this.#transport, request, to, this.#encryption !== undefined),
+      broadcast: (request, to) => broadcast(request, to, this.config.maxMessageSize),
       defaultTargets: () => this.#livePeers(),
     }
   }
@@ -355,7 +378,7 @@ export class Server {
   #accept(conn: Connection): void {
     this.#counters.acceptedTotal++
     if (this.#limits.perAddress && !this.#limits.admit(conn)) return
-    const peer = new Peer(conn)
+    const peer = new Peer(conn, this.cluster.nextClientId())
     this.#peers.set(conn, peer)
     this.#known.set(conn, peer)
     try {
@@ -400,6 +423,7 @@ export class Server {
         if (this.#logger.isLevelEnabled(LogLevel.DEBUG)) {
           this.#logger.debug('client connected', { peer: peer.info.toString() })
         }
+        this.cluster.track(peer.info)
         invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect, peer.info)
       },
       onMessage: this.#limits.perConnection
@@ -425,6 +449,7 @@ export class Server {
     if (peer.ended) return
     peer.ended = true
     this.#peers.delete(peer.conn)
+    this.cluster.untrack(peer.info)
     if (this.#limits.perAddress) this.#limits.release(peer.conn.remoteAddress)
     this.#counters.closed(peer, info)
     if (peer.handshakeDone) {

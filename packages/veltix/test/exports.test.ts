@@ -24,7 +24,9 @@ describe('package surface', () => {
       expect(entry, key).toBeDefined()
       expect(Object.keys(entry)[0]).toBe('types')
     }
-    expect(pkg.tsup.entry).toEqual(['src/index.ts', ...SUBPATHS.map((s) => `src/${s}.ts`)])
+    const lib = Object.fromEntries(['index', ...SUBPATHS].map((s) => [s, `src/${s}.ts`]))
+    expect(pkg.tsup.entry).toEqual({ ...lib, cli: 'src/cli/main.ts' })
+    expect(pkg.tsup.dts.entry).toEqual(lib)
     expect(pkg.sideEffects).toBe(false)
   })
 

@@ -6,7 +6,7 @@ import {
   ENC_FORMAT_VERSION,
   PUBLIC_KEY_SIZE,
 } from './constants.js'
-import { SecureConfigError, SecureHandshakeError } from './errors.js'
+import { SecureHandshakeError } from './errors.js'
 
 /** Whether this side insists on encryption (`required`) or uses it when the peer offers it (`optional`). */
 export type EncryptionPolicy = 'optional' | 'required'
@@ -59,22 +59,4 @@ export function readKey(
     throw new SecureHandshakeError(`capability ${key} of ${v.length} bytes: needs ${PUBLIC_KEY_SIZE}`)
   }
   return v
-}
-
-/** The application's capabilities plus ours; the application may not use our `vx.enc` prefix. */
-export function mergeCapabilities(
-  app: Capabilities | undefined,
-  ours: ReadonlyArray<readonly [string, Uint8Array]>,
-): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>()
-  if (app !== undefined) {
-    for (const [k, v] of app) {
-      if (k === CAP_ENC || k.startsWith(`${CAP_ENC}.`)) {
-        throw new SecureConfigError(`application capability '${k}' uses the reserved '${CAP_ENC}' prefix`)
-      }
-      out.set(k, v)
-    }
-  }
-  for (const [k, v] of ours) out.set(k, v)
-  return out
 }

@@ -1,4 +1,4 @@
-import { MessageType } from '@veltix/codec'
+import { HEADER_SIZE, MessageType } from '@veltix/codec'
 
 /** Outer frame code of every protected frame once the secure channel is up (a system code, 0–199). */
 export const SECURE_CODE = 30
@@ -30,8 +30,8 @@ export const RECORD_DATA = 1
 export const RECORD_FINISHED = 2
 export const RECORD_CLOSE = 3
 
-/** Bytes of an inner frame's header inside a data record: the codec's 22-byte frame header. */
-export const INNER_HEADER_SIZE = 22
+/** Bytes of an inner frame's header inside a data record: the codec's frame header. */
+export const INNER_HEADER_SIZE = HEADER_SIZE
 export const TAG_SIZE = 16
 export const NONCE_SIZE = 12
 export const KEY_SIZE = 32

@@ -5,7 +5,6 @@ import {
   type ClientAuthPolicy,
   type EncryptionPolicy,
   encodeEnc,
-  mergeCapabilities,
   NO_SUITE_NOT_OFFERED,
   NO_SUITE_UNSUPPORTED,
   readEnc,
@@ -205,18 +204,33 @@ export class ServerHandshake {
   /**
    * Builds the HELLO payload: `version`, the application's `capabilities` and the encryption entries
    * (`vx.enc`, `vx.enc.kx`, `vx.enc.id`). Remembers the exact bytes for the transcript. Call once.
+   * (`offer` + `helloSent` are the same in two steps, for a caller that encodes the HELLO itself.)
    */
   hello(version: string, capabilities?: Capabilities): Uint8Array {
-    this.#expect('new', 'hello')
+    const caps = new Map(capabilities ?? [])
+    this.offer(caps)
+    const hello = encodeHelloPayload(version, caps)
+    this.helloSent(hello)
+    return hello
+  }
+
+  /** Adds the encryption entries to `caps` (the HELLO's; none of its keys may use the `vx.enc` prefix). */
+  offer(caps: Map<string, Uint8Array>): void {
+    this.#expect('new', 'offer')
+    if (this.#eph !== undefined) throw new SecureHandshakeError("offer() in state 'new' twice")
+    checkReserved(caps)
     this.#eph = ephemeral()
-    const caps = mergeCapabilities(capabilities, [
-      [CAP_ENC, encodeEnc(this.#policy, SUITE, CLIENT_AUTH_BYTE[this.#clientAuth])],
-      [CAP_ENC_KX, this.#eph.publicKey],
-      [CAP_ENC_ID, this.#identity.publicKey],
-    ])
-    this.#hello = encodeHelloPayload(version, caps)
+    caps.set(CAP_ENC, encodeEnc(this.#policy, SUITE, CLIENT_AUTH_BYTE[this.#clientAuth]))
+    caps.set(CAP_ENC_KX, this.#eph.publicKey)
+    caps.set(CAP_ENC_ID, this.#identity.publicKey)
+  }
+
+  /** The HELLO payload as sent, after `offer`: its exact bytes open the transcript. */
+  helloSent(hello: Uint8Array): void {
+    this.#expect('new', 'helloSent')
+    if (this.#eph === undefined) throw new SecureHandshakeError('helloSent() before offer()')
+    this.#hello = hello
     this.#state = 'hello-sent'
-    return this.#hello
   }
 
   /**
@@ -351,6 +365,8 @@ export class ClientHandshake {
   #serverId: Uint8Array | undefined
   #tofuNew = false
   #sendFinished = false
+  /** Between `answer` and `ackSent`. */
+  #pending: { eph: { privateKey: KeyObject; publicKey: Uint8Array }; kx: Uint8Array } | undefined
   #send: RecordCipher | undefined
   #receive: RecordCipher | undefined
 
@@ -386,13 +402,33 @@ export class ClientHandshake {
    * `capabilities` and the encryption entries). As the plain session does, a HELLO without any capability
    * block gets an ACK without one (the reference's exact bytes). Throws `EncryptionRequiredError`,
    * `UntrustedKeyError` (pin mismatch, key changed since first use), `SecureHandshakeError`.
+   * (`answer` + `ackSent` are the same in two steps, for a caller that encodes the HELLO_ACK itself.)
    */
   receiveHello(helloPayload: Uint8Array, version: string, capabilities?: Capabilities): ClientHelloResult {
     this.#expect('new', 'receiveHello')
+    const caps = new Map(capabilities ?? [])
+    const hello = this.#guard(() => decode(helloPayload, 'HELLO'))
+    const status = this.answer(hello.capabilities, caps)
+    if (status === 'plain') {
+      // A server that sent no block at all (a reference server) gets the reference's exact bytes.
+      const block = hello.capabilities === null ? undefined : caps
+      return { status, ack: encodeHelloPayload(version, block) }
+    }
+    const ack = encodeHelloPayload(version, caps)
+    this.ackSent(helloPayload, ack)
+    return { status, ack }
+  }
+
+  /**
+   * Reads the capabilities of the server's HELLO (`offered`, null when it had no block) and adds this side's
+   * entries to `caps` (the HELLO_ACK's; none of its keys may use the `vx.enc` prefix). 'plain': the
+   * connection stays plain 1.6.3; 'awaiting-finished': pass both payloads as sent to `ackSent`, then the
+   * server's first SECURE frame to `receiveFinished`. Throws as `receiveHello`.
+   */
+  answer(offered: Capabilities | null, caps: Map<string, Uint8Array>): ClientHelloResult['status'] {
+    this.#expect('new', 'answer')
     return this.#guard(() => {
-      const hello = decode(helloPayload, 'HELLO')
-      const caps = hello.capabilities
-      const enc = readEnc(caps)
+      const enc = readEnc(offered)
       if (enc === undefined || enc.suite !== SUITE) {
         if (this.#policy === 'required') {
           throw new EncryptionRequiredError(
@@ -416,38 +452,50 @@ export class ClientHandshake {
           )
         }
         this.#state = 'plain'
-        // A server that sent no block at all (a reference server) gets the reference's exact bytes.
-        if (caps === null) return { status: 'plain', ack: encodeHelloPayload(version) }
-        const why = enc === undefined ? NO_SUITE_NOT_OFFERED : NO_SUITE_UNSUPPORTED
-        const ours: [string, Uint8Array][] = [[CAP_ENC, encodeEnc(this.#policy, 0, why)]]
-        return { status: 'plain', ack: encodeHelloPayload(version, mergeCapabilities(capabilities, ours)) }
+        if (offered !== null) {
+          checkReserved(caps)
+          caps.set(
+            CAP_ENC,
+            encodeEnc(this.#policy, 0, enc === undefined ? NO_SUITE_NOT_OFFERED : NO_SUITE_UNSUPPORTED),
+          )
+        }
+        return 'plain'
       }
-      const kx = readKey(caps, CAP_ENC_KX)
-      const serverId = readKey(caps, CAP_ENC_ID)
+      const kx = readKey(offered, CAP_ENC_KX)
+      const serverId = readKey(offered, CAP_ENC_ID)
       if (kx === undefined || serverId === undefined) {
         throw new SecureHandshakeError(`the server offers encryption without ${CAP_ENC_KX} and ${CAP_ENC_ID}`)
       }
       this.#checkServerKey(serverId)
       this.#serverId = new Uint8Array(serverId)
+      checkReserved(caps)
       const eph = ephemeral()
-      const ours: [string, Uint8Array][] = [
-        [CAP_ENC, encodeEnc(this.#policy, SUITE, 0)],
-        [CAP_ENC_KX, eph.publicKey],
-      ]
+      caps.set(CAP_ENC, encodeEnc(this.#policy, SUITE, 0))
+      caps.set(CAP_ENC_KX, eph.publicKey)
       // The identity only to a server that asks for it: it travels in clear.
       if (enc.aux !== CLIENT_AUTH_BYTE.none && this.#identity !== undefined) {
-        ours.push([CAP_ENC_ID, this.#identity.publicKey])
+        caps.set(CAP_ENC_ID, this.#identity.publicKey)
         this.#sendFinished = true
       }
-      const ack = encodeHelloPayload(version, mergeCapabilities(capabilities, ours))
-      const shared = x25519(eph.privateKey, kx)
-      const th = transcriptHash(helloPayload, ack)
+      this.#pending = { eph, kx }
+      return 'awaiting-finished'
+    })
+  }
+
+  /** The HELLO and HELLO_ACK payloads as sent, after `answer` said 'awaiting-finished': the transcript. */
+  ackSent(hello: Uint8Array, ack: Uint8Array): void {
+    this.#expect('new', 'ackSent')
+    const p = this.#pending
+    if (p === undefined) throw new SecureHandshakeError('ackSent() before answer()')
+    this.#pending = undefined
+    this.#guard(() => {
+      const shared = x25519(p.eph.privateKey, p.kx)
+      const th = transcriptHash(hello, ack)
       this.#th = th
       const [send, receive] = trafficCiphers(shared, th, 'client', this.#maxRecords)
       this.#send = send
       this.#receive = receive
       this.#state = 'awaiting-finished'
-      return { status: 'awaiting-finished', ack }
     })
   }
 
@@ -547,6 +595,15 @@ function trafficCiphers(
   keys.clientToServerKey.fill(0)
   keys.serverToClientKey.fill(0)
   return ciphers
+}
+
+/** The application's capabilities may not use the `vx.enc` prefix: it is ours. */
+function checkReserved(caps: Capabilities): void {
+  for (const k of caps.keys()) {
+    if (k === CAP_ENC || k.startsWith(`${CAP_ENC}.`)) {
+      throw new SecureConfigError(`application capability '${k}' uses the reserved '${CAP_ENC}' prefix`)
+    }
+  }
 }
 
 function ed25519Key(raw: Uint8Array): KeyObject {

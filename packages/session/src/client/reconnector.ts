@@ -8,12 +8,13 @@ import {
   DEFAULT_RETRY,
   DEFAULT_RETRY_DELAY,
   MAX_TIMER_DELAY,
-} from './constants.js'
+} from '../constants.js'
+import { AbortError, abortError, NotConnectedError, SessionError } from '../errors.js'
+import { Session, type SessionInit } from '../protocol/session.js'
+import type { SessionCloseInfo, WaitOptions } from '../protocol/types.js'
+import { SecureError } from '../secure/errors.js'
 import { DisconnectReason, type DisconnectState, reasonFromClose } from './disconnect.js'
-import { AbortError, abortError, NotConnectedError, SessionError } from './errors.js'
 import { OfflineQueue, type OfflineQueueInit } from './offline-queue.js'
-import { SecureError } from './secure/errors.js'
-import { Session, type SessionCloseInfo, type SessionInit, type WaitOptions } from './session.js'
 
 /** Opens one transport connection (TCP connected, no handshake yet). Must honour `signal`. */
 export type Dialer = (signal: AbortSignal) => Promise<Connection>

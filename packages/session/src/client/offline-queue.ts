@@ -1,6 +1,6 @@
-import type { Request } from '@veltix/codec'
-import { DEFAULT_OFFLINE_MAX_BYTES, DEFAULT_OFFLINE_MAX_MESSAGES } from './constants.js'
-import { OfflineQueueFullError } from './errors.js'
+import { HEADER_SIZE, type Request } from '@veltix/codec'
+import { DEFAULT_OFFLINE_MAX_BYTES, DEFAULT_OFFLINE_MAX_MESSAGES } from '../constants.js'
+import { OfflineQueueFullError } from '../errors.js'
 
 export interface OfflineQueueInit {
   /** Default DEFAULT_OFFLINE_MAX_MESSAGES (1000). */
@@ -9,7 +9,7 @@ export interface OfflineQueueInit {
   maxBytes?: number
 }
 
-const HEADER = 22
+const HEADER = HEADER_SIZE
 
 /**
  * Messages sent while a reconnect is pending, bounded by count and bytes, flushed in order after the next

@@ -1,4 +1,4 @@
-import { MAX_TIMER_DELAY } from './constants.js'
+import { MAX_TIMER_DELAY } from '../constants.js'
 
 /** One wait in the table. Settled exactly once, by whoever takes it out of the table first. */
 export interface PendingWait<T> {

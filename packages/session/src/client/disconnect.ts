@@ -1,4 +1,4 @@
-import type { SessionCloseReason } from './session.js'
+import type { SessionCloseReason } from '../protocol/types.js'
 
 /** Why a client is (or stays) disconnected. The first three are the reference's. */
 export enum DisconnectReason {

@@ -1,0 +1,4 @@
+import { connectionCompliance } from './compliance/connection-suite.js'
+import { pairFactory } from './compliance/factories.js'
+
+connectionCompliance(pairFactory)

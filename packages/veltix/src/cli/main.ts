@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// The `veltix` command line. No top-level await: the bundle is also compiled to CommonJS.
+import { readFileSync } from 'node:fs'
+import { run } from './run.js'
+
+function version(): string {
+  try {
+    // dist/cli.js -> the package's own package.json.
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string
+    }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+run(process.argv.slice(2), version()).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`veltix: ${(error as Error)?.stack ?? String(error)}\n`)
+    process.exitCode = 1
+  },
+)
