@@ -29,7 +29,7 @@ export {
 } from '../../../codec/src/errors.js'
 export { MessageType, MessageTypeRegistry } from '../../../codec/src/message-type.js'
 export { decodeJson, decodeUtf8, encodeJson, encodeUtf8 } from '../../../codec/src/payload.js'
-export { DisconnectReason, type DisconnectState } from '../../../session/src/disconnect.js'
+export { DisconnectReason, type DisconnectState } from '../../../session/src/client/disconnect.js'
 export {
   AbortError,
   AuthenticationError,
