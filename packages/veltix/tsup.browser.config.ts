@@ -4,7 +4,9 @@ import { defineConfig } from 'tsup'
 // bare imports left for a page to resolve), for the browser platform (no Node built-ins).
 export default defineConfig({
   entry: { browser: 'src/browser/index.ts' },
-  format: ['esm'],
+  // cjs only for the .d.cts typings that `types.require` points to (as every subpath); the tarball ships
+  // no .cjs file: CommonJS programs load the ES module through require(esm).
+  format: ['esm', 'cjs'],
   platform: 'browser',
   target: 'es2022',
   dts: true,

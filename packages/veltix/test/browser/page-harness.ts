@@ -32,7 +32,15 @@ export async function buildBrowserModule(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), 'veltix-browser-'))
   try {
     const config = Array.isArray(browserConfig) ? browserConfig[0] : browserConfig
-    await build({ ...(config as object), outDir, dts: false, sourcemap: false, silent: true, config: false })
+    await build({
+      ...(config as object),
+      format: ['esm'],
+      outDir,
+      dts: false,
+      sourcemap: false,
+      silent: true,
+      config: false,
+    })
     return readFileSync(join(outDir, 'browser.js'), 'utf8')
   } finally {
     rmSync(outDir, { recursive: true, force: true })
