@@ -12,6 +12,8 @@ export class WsSessionServer {
   #listener: WebSocketListener | undefined
   port = 0
   onMessage: ((response: Response, session: Session) => void) | undefined
+  /** The sessions' `authenticate` hook (the token a client sends), when set before `start`. */
+  authenticate: ((token: string) => boolean) | undefined
 
   async start(port = 0): Promise<this> {
     const listener = webSocketListener({ port, path: '/veltix' })
@@ -24,6 +26,9 @@ export class WsSessionServer {
             connection,
             role: 'server',
             registry: this.registry,
+            ...(this.authenticate === undefined
+              ? {}
+              : { authenticate: (info) => this.authenticate!(new TextDecoder().decode(info.token)) }),
             onMessage: (response, s) => {
               if (this.onMessage !== undefined) return this.onMessage(response, s)
               s.send(new Request(response.type, response.content, { requestId: response.id }))
