@@ -32,7 +32,7 @@ const DELIVERY_TIMEOUT_MS = 30_000
 export const clusterWorkload: Workload = {
   name: 'cluster',
   description: 'cross-node broadcast over Redis, 2 nodes × 100 clients vs one node (baseline = one node)',
-  phases: () => 4,
+  phases: () => 6,
   async run(ctx) {
     const bin = redisServerPath()
     if (bin === undefined) {

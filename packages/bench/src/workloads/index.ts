@@ -1,5 +1,6 @@
 import type { WorkloadName } from '../options.js'
 import { burstWorkload } from './burst.js'
+import { clusterWorkload } from './cluster.js'
 import type { Workload } from './common.js'
 import { fpsWorkload } from './fps.js'
 import { latencyWorkload } from './latency.js'
@@ -14,4 +15,5 @@ export const WORKLOAD_TABLE: Record<WorkloadName, Workload> = {
   burst: burstWorkload,
   stress: stressWorkload,
   'throughput-by-size': throughputWorkload,
+  cluster: clusterWorkload,
 }
