@@ -29,7 +29,15 @@ import {
 import { UsageError } from './errors.js'
 
 /** The workloads, in the order a full run executes them. */
-export const WORKLOADS = ['memory', 'latency', 'fps', 'burst', 'stress', 'throughput-by-size', 'cluster'] as const
+export const WORKLOADS = [
+  'memory',
+  'latency',
+  'fps',
+  'burst',
+  'stress',
+  'throughput-by-size',
+  'cluster',
+] as const
 export type WorkloadName = (typeof WORKLOADS)[number]
 /** Veltix's server socket core. */
 export type CoreName = 'loop' | 'worker'
