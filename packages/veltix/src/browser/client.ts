@@ -2,6 +2,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE, PROTOCOL_VERSION } from '../../../codec/src/c
 import { ChecksumMismatchError, FrameTooLargeError, MalformedFrameError } from '../../../codec/src/errors.js'
 import { type MessageType, MessageTypeRegistry } from '../../../codec/src/message-type.js'
 import { decodeUtf8, encodeUtf8 } from '../../../codec/src/payload.js'
+import { DisconnectReason, type DisconnectState } from '../../../session/src/client/disconnect.js'
 import {
   DEFAULT_BACKOFF_FACTOR,
   DEFAULT_BACKOFF_JITTER,
@@ -9,7 +10,6 @@ import {
   DEFAULT_MAX_EARLY_BYTES,
   DEFAULT_MAX_EARLY_FRAMES,
 } from '../../../session/src/constants.js'
-import { DisconnectReason, type DisconnectState } from '../../../session/src/client/disconnect.js'
 import {
   AbortError,
   AuthenticationError,
