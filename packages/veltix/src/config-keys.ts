@@ -53,7 +53,7 @@ export const SERVER_OPTIONS: Readonly<Record<string, OptionEntry>> = {
   authenticate: KNOWN,
   limits: KNOWN,
   cluster: KNOWN,
-  listeners: reserved('@veltix/websocket (`listeners: [webSocketListener(...)]`)'),
+  listeners: KNOWN,
 }
 
 /** `ClientInit`'s keys (`ClientConfigInit` + `offlineQueue`). */

@@ -2,7 +2,6 @@ import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, MAX_FRAME_SIZE_LIMIT } from '@ve
 import type { LoggerLike } from '@veltix/logger'
 import {
   type ClientAuthPolicy,
-  createClientHandshake,
   FileTrustStore,
   type IdentityKeyPair,
   type KeyPin,
@@ -10,6 +9,7 @@ import {
   MemoryTrustStore,
   type OfflineQueueInit,
   type TrustStore,
+  validateEncryption,
 } from '@veltix/session'
 import {
   BufferSize,
@@ -34,6 +34,7 @@ import {
 } from './constants.js'
 import { defaultLogger } from './default-logger.js'
 import { ConfigError } from './errors.js'
+import { checkListeners, type Listener } from './listeners.js'
 
 /**
  * What happens to a frame whose type code was never declared on this side (routed, or registered with
@@ -153,6 +154,8 @@ export interface ServerConfigInit extends CommonConfigInit {
   limits?: LimitsInit
   /** Serve TLS instead of plain TCP (node:tls `createServer` options; `cert` and `key` required). Default: plain TCP. */
   tls?: ServerTlsOptions
+  /** More sources of clients, started and closed with the server, e.g. `webSocketListener()` of `@veltix/websocket`. */
+  listeners?: readonly Listener[]
   /** Scale-out: a cluster adapter (`redisCluster(...)` from `@veltix/redis`); `server.cluster` then reaches every node. */
   cluster?: ClusterAdapter
 }
@@ -275,10 +278,12 @@ export class ServerConfig extends CommonConfig {
   readonly authenticate: ((info: AuthInfo) => boolean | Promise<boolean>) | undefined
   readonly limits: Required<LimitsInit>
   readonly tls: ServerTlsOptions | undefined
+  readonly listeners: readonly Listener[]
   readonly cluster: ClusterAdapter | undefined
 
   constructor(init: ServerConfigInit = {}) {
     super(init, 'Server')
+    this.listeners = checkListeners(init.listeners)
     this.host = str('host', init.host, DEFAULT_HOST)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
     const max = int('maxConnection', init.maxConnection, DEFAULT_MAX_CONNECTION, -1, 2 ** 31)
@@ -387,7 +392,7 @@ export class ClientConfig extends CommonConfig {
       }
       try {
         // Validates the pins and the combination once, here, rather than on every connection attempt.
-        createClientHandshake(this.handshakeInit())
+        validateEncryption(this.handshakeInit(), 'client')
       } catch (error) {
         throw new ConfigError('serverKey', (error as Error).message)
       }

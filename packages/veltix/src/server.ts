@@ -20,6 +20,7 @@ import { type AuthInfo, ServerConfig, type ServerConfigInit } from './config.js'
 import { ServerStateError, UnknownClientError } from './errors.js'
 import { Events } from './events.js'
 import { Limits } from './limits.js'
+import { admitTotal, closeListeners, listenerContext, startListeners } from './listeners.js'
 import { Peer } from './peer.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SenderBackend, type SendTarget } from './sender.js'
@@ -194,6 +195,8 @@ export class Server {
       try {
         this.#address = await transport.listen()
         this.#boundPort = this.#address.port
+        const accept = (conn: Connection): void => this.#accept(conn)
+        await startListeners(this.config.listeners, listenerContext(this.config, this.registry, accept))
         this.#state = 'listening'
         this.#logger.info(`Server listening on ${this.#address.host}:${this.#address.port}`)
         await this.cluster.attach()
@@ -232,7 +235,7 @@ export class Server {
       // Encrypted clients are told the end is deliberate (close-notify), not a truncation.
       for (const p of this.#peers.values()) p.session?.sendCloseNotify()
       try {
-        await transport.close()
+        await Promise.all([transport.close(), closeListeners(this.config.listeners, this.#logger)])
       } finally {
         // Every connection is closed by now; a session whose close report is still on its way is destroyed.
         for (const peer of [...this.#peers.values()]) peer.session?.destroy()
@@ -487,6 +490,7 @@ export class Server {
 
   #accept(conn: Connection): void {
     this.#counters.acceptedTotal++
+    if (!admitTotal(conn, this.config.maxConnection, this.#peers.size, this.#logger)) return
     if (this.#limits.perAddress && !this.#limits.admit(conn)) return
     const peer = new Peer(conn, this.cluster.nextClientId())
     this.#peers.set(conn, peer)

@@ -123,7 +123,6 @@ describe('unknown option keys', () => {
 
 describe('reserved option keys (accepted by a later release or package)', () => {
   it.each([
-    ['Server', 'listeners', [{}], /@veltix\/websocket/],
     ['Server', 'resume', { windowMs: 1000 }, /resumable-connections release/],
     ['Client', 'resume', true, /resumable-connections release/],
     ['Server', 'protocol', '2', /wire-2 release/],
@@ -144,9 +143,14 @@ describe('reserved option keys (accepted by a later release or package)', () => 
     expect(thrown(() => new Server(js({ cluster: {} }))).field).toBe('cluster')
   })
 
+  it('listeners has landed: a known Server key, checked for its shape', () => {
+    expect(SERVER_OPTIONS.listeners).toBe(true)
+    expect(thrown(() => new Server(js({ listeners: [{}] }))).field).toMatch(/^listeners/)
+  })
+
   it('reserving a key is one table entry (what a feature flips to KNOWN when it lands)', () => {
     expect(reserved('@veltix/example')).toEqual({ providedBy: '@veltix/example' })
-    for (const k of ['listeners', 'resume', 'protocol']) expect(SERVER_OPTIONS[k]).not.toBe(true)
+    for (const k of ['resume', 'protocol']) expect(SERVER_OPTIONS[k]).not.toBe(true)
   })
 })
 
