@@ -23,6 +23,7 @@ import {
   VersionMismatchError,
 } from '../../../session/src/errors.js'
 import { Events } from '../events.js'
+import { TypedMessageType, TypedRequest, type TypedResponse } from '../typed-message.js'
 import {
   decodeFrame,
   decodeHelloPayload,
@@ -32,7 +33,7 @@ import {
   versionsCompatible,
 } from './codec.js'
 import { ConnectError, UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
-import { type Request, Response, TypedMessageType, TypedRequest, type TypedResponse } from './message.js'
+import { type Request, Response } from './message.js'
 
 /** What the client needs of a WebSocket: the browser's, or `ws`'s in Node (`new Client({ url, WebSocket })`). */
 export interface WebSocketLike {
