@@ -24,6 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   connectWebSocket,
   TextMessageError,
+  type WebSocketConnection,
   type WebSocketListener,
   webSocketListener,
 } from '../src/index.js'
@@ -210,9 +211,8 @@ describe('one Server, TCP and WebSocket clients', () => {
   })
 
   describe('limits apply to WebSocket clients as to TCP ones', () => {
-    it('maxConnection counts both kinds: a WebSocket over it is refused with the ERROR frame TCP clients get', async () => {
-      const { server, url } = await start({ maxConnection: 1 })
-      await tcpClient(server)
+    /** A client Session whose handshake the server refuses: the connection and what `ready` rejected with. */
+    async function refusedClient(url: string): Promise<{ conn: WebSocketConnection; error: unknown }> {
       const conn = await connectWebSocket({ url })
       const session = new Session({ connection: conn, role: 'client' })
       sessions.push(session)
@@ -220,6 +220,13 @@ describe('one Server, TCP and WebSocket clients', () => {
         () => undefined,
         (e: unknown) => e,
       )
+      return { conn, error }
+    }
+
+    it('maxConnection counts both kinds: a WebSocket over it is refused with the ERROR frame TCP clients get', async () => {
+      const { server, url } = await start({ maxConnection: 1 })
+      await tcpClient(server)
+      const { conn, error } = await refusedClient(url)
       expect(error).toBeInstanceOf(ServerRefusedError)
       expect((error as ServerRefusedError).serverMessage).toContain('maxConnection 1')
       await waitFor(() => conn.remoteCloseCode !== undefined)
@@ -241,13 +248,7 @@ describe('one Server, TCP and WebSocket clients', () => {
       const { url } = await start({ limits: { maxConnectionsPerAddress: 1 } })
       const first = await wsClient(url)
       sessions.push(first.session)
-      const conn = await connectWebSocket({ url })
-      const session = new Session({ connection: conn, role: 'client' })
-      sessions.push(session)
-      const error = await session.ready.then(
-        () => undefined,
-        (e: unknown) => e,
-      )
+      const { error } = await refusedClient(url)
       expect(error).toBeInstanceOf(ServerRefusedError)
       expect((error as ServerRefusedError).serverMessage).toContain('maxConnectionsPerAddress')
     })
