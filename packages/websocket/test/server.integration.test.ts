@@ -8,7 +8,7 @@ import {
   Request as WireRequest,
 } from '@veltix/codec'
 import { noopLogger } from '@veltix/logger'
-import { ServerRefusedError, Session } from '@veltix/session'
+import { generateIdentity, ServerRefusedError, Session } from '@veltix/session'
 import {
   Client,
   type ClientInfo,
@@ -143,6 +143,42 @@ describe('one Server, TCP and WebSocket clients', () => {
     expect(ws.session.pendingCount).toBe(0)
     expect(wsInfo.stats().pendingRequests).toBe(0)
     expect(wsInfo.stats().messagesIn).toBeGreaterThan(0)
+  })
+
+  it('the encryption option is the same code: an encrypted WebSocket client pins the key, and broadcasts reach it sealed', async () => {
+    const { server, url } = await start({ encryption: 'required', identity: generateIdentity() })
+    const tcp = new Client({
+      serverAddr: '127.0.0.1',
+      port: server.port,
+      logger: noopLogger,
+      encryption: 'required',
+      serverKey: server.fingerprint!,
+    })
+    clients.push(tcp)
+    const tcpGot: Response[] = []
+    tcp.route(CHAT, (r: Response) => tcpGot.push(r))
+    expect(await tcp.connect()).toBe(true)
+    const registry = new MessageTypeRegistry()
+    for (const t of [CHAT, ECHO]) registry.register(t)
+    const got: Response[] = []
+    const session = new Session({
+      connection: await connectWebSocket({ url }),
+      role: 'client',
+      registry,
+      encryption: { policy: 'required', serverKey: server.fingerprint! },
+      onMessage: (r) => got.push(r),
+    })
+    sessions.push(session)
+    await session.ready
+    expect(session.encrypted).toBe(true)
+    await waitFor(() => server.getAllClients().length === 2)
+    expect(server.getAllClients().map((c) => c.encrypted)).toEqual([true, true])
+    expect((await session.sendAndWait(new WireRequest(ECHO, 'sealed'), { timeout: 5000 }))?.text()).toBe(
+      'sealed',
+    )
+    session.send(new WireRequest(CHAT, 'to all'))
+    await waitFor(() => got.length === 1 && tcpGot.length === 1, 5000, 'sealed broadcast')
+    expect(tcpGot[0]!.text()).toBe('to all')
   })
 
   it('closeAll() ends WebSocket clients too (1001, ON_DISCONNECT), and a restart binds the same WebSocket port', async () => {
