@@ -4,7 +4,9 @@ import { defineConfig } from 'tsup'
 // bare imports left for a page to resolve), for the browser platform (no Node built-ins).
 export default defineConfig({
   entry: { browser: 'src/browser/index.ts' },
-  format: ['esm'],
+  // cjs only for the .d.cts typings that `types.require` points to (as every subpath); the tarball ships
+  // no .cjs file: CommonJS programs load the ES module through require(esm).
+  format: ['esm', 'cjs'],
   platform: 'browser',
   target: 'es2022',
   dts: true,
@@ -12,4 +14,8 @@ export default defineConfig({
   sourcemap: true,
   splitting: false,
   noExternal: [/.*/],
+  esbuildOptions(options) {
+    // Modules shared with the Node build (typed messages) import '@veltix/codec': give them the browser's.
+    options.alias = { '@veltix/codec': './src/browser/codec-alias.ts' }
+  },
 })

@@ -37,6 +37,7 @@ export const WORKLOADS = [
   'stress',
   'throughput-by-size',
   'websocket',
+  'cluster',
 ] as const
 export type WorkloadName = (typeof WORKLOADS)[number]
 /** Veltix's server socket core. */

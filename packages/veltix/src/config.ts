@@ -2,13 +2,14 @@ import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, MAX_FRAME_SIZE_LIMIT } from '@ve
 import type { LoggerLike } from '@veltix/logger'
 import {
   type ClientAuthPolicy,
-  createClientHandshake,
   FileTrustStore,
   type IdentityKeyPair,
   type KeyPin,
   loadIdentity,
   MemoryTrustStore,
+  type OfflineQueueInit,
   type TrustStore,
+  validateEncryption,
 } from '@veltix/session'
 import {
   BufferSize,
@@ -18,6 +19,7 @@ import {
   SocketCore,
 } from '@veltix/transport'
 import type { ClusterAdapter } from './cluster.js'
+import { CLIENT_OPTIONS, checkOptions, SERVER_OPTIONS } from './config-keys.js'
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_ENCRYPTION,
@@ -192,6 +194,12 @@ export interface ClientConfigInit extends CommonConfigInit {
   token?: string | Uint8Array
   /** Connect over TLS (node:tls options; the server's certificate is verified, `ca` for a private one). Default: plain TCP. */
   tls?: ClientTlsOptions
+  /**
+   * Messages sent with `send()` while a reconnect is pending are queued (bounded) and sent after the next
+   * handshake when this is set; `send` then returns true for a queued message. Default `false`: `send`
+   * returns false whenever there is no live connection.
+   */
+  offlineQueue?: OfflineQueueInit | false
 }
 
 abstract class CommonConfig {
@@ -208,7 +216,10 @@ abstract class CommonConfig {
   readonly heartbeat: { interval: number; timeout?: number } | false
   readonly logger: LoggerLike
 
-  constructor(init: CommonConfigInit) {
+  constructor(init: CommonConfigInit, side: 'Server' | 'Client') {
+    // Before anything is read: a key this side does not know (or one reserved for a later release) throws.
+    if (side === 'Server') checkOptions(init, side, SERVER_OPTIONS, CLIENT_OPTIONS)
+    else checkOptions(init, side, CLIENT_OPTIONS, SERVER_OPTIONS)
     const enc = init.encryption ?? DEFAULT_ENCRYPTION
     if (enc !== 'off' && enc !== 'optional' && enc !== 'required') {
       throw new ConfigError('encryption', `must be 'off', 'optional' or 'required', got ${String(enc)}`)
@@ -271,7 +282,7 @@ export class ServerConfig extends CommonConfig {
   readonly cluster: ClusterAdapter | undefined
 
   constructor(init: ServerConfigInit = {}) {
-    super(init)
+    super(init, 'Server')
     this.listeners = checkListeners(init.listeners)
     this.host = str('host', init.host, DEFAULT_HOST)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
@@ -336,9 +347,11 @@ export class ClientConfig extends CommonConfig {
   readonly clientIdentity: IdentityKeyPair | undefined
   readonly token: string | Uint8Array | undefined
   readonly tls: ClientTlsOptions | undefined
+  /** See `ClientConfigInit.offlineQueue` (default `false`). */
+  readonly offlineQueue: OfflineQueueInit | false
 
   constructor(init: ClientConfigInit = {}) {
-    super(init)
+    super(init, 'Client')
     this.serverAddr = str('serverAddr', init.serverAddr, DEFAULT_SERVER_ADDR)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
     this.retry = int('retry', init.retry, DEFAULT_RETRY, 0, Number.MAX_SAFE_INTEGER)
@@ -365,6 +378,11 @@ export class ClientConfig extends CommonConfig {
       throw new ConfigError('token', 'must be a string or a Uint8Array')
     }
     this.token = t
+    const oq = init.offlineQueue ?? false
+    if (oq !== false && (typeof oq !== 'object' || oq === null)) {
+      throw new ConfigError('offlineQueue', 'must be false or { maxMessages?, maxBytes? }')
+    }
+    this.offlineQueue = oq
     if (this.encryption !== 'off') {
       if (this.serverKey === undefined && this.trustStore === undefined && !this.allowUnverified) {
         throw new ConfigError(
@@ -374,7 +392,7 @@ export class ClientConfig extends CommonConfig {
       }
       try {
         // Validates the pins and the combination once, here, rather than on every connection attempt.
-        createClientHandshake(this.handshakeInit())
+        validateEncryption(this.handshakeInit(), 'client')
       } catch (error) {
         throw new ConfigError('serverKey', (error as Error).message)
       }

@@ -1,5 +1,6 @@
 import type { WorkloadName } from '../options.js'
 import { burstWorkload } from './burst.js'
+import { clusterWorkload } from './cluster.js'
 import type { Workload } from './common.js'
 import { fpsWorkload } from './fps.js'
 import { latencyWorkload } from './latency.js'
@@ -16,4 +17,5 @@ export const WORKLOAD_TABLE: Record<WorkloadName, Workload> = {
   stress: stressWorkload,
   'throughput-by-size': throughputWorkload,
   websocket: webSocketWorkload,
+  cluster: clusterWorkload,
 }

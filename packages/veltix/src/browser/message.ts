@@ -1,7 +1,8 @@
-// Requests, responses and typed message types of the browser client: the same names and behaviour as the
-// Node ones (`veltix`), on Uint8Array only.
+// Requests and responses of the browser client: the same names and behaviour as the Node ones
+// (`@veltix/codec`), on Uint8Array only. Typed message types are the Node ones (../typed-message.ts), bundled
+// on these classes.
 import { InvalidRequestIdError } from '../../../codec/src/errors.js'
-import { MessageType } from '../../../codec/src/message-type.js'
+import type { MessageType } from '../../../codec/src/message-type.js'
 import { decodeJson, decodeUtf8, encodeJson, encodeUtf8 } from '../../../codec/src/payload.js'
 import { encodeFrame, type Frame, nextRequestId } from './codec.js'
 
@@ -111,78 +112,4 @@ export class Response {
   json<T = unknown>(): T {
     return decodeJson<T>(this.content)
   }
-}
-
-/** How a typed message's value becomes payload bytes and back. */
-export interface PayloadCodec<T> {
-  encode(value: T): Uint8Array
-  decode(bytes: Uint8Array): T
-}
-
-/** UTF-8 JSON (the default). */
-export function jsonCodec<T>(): PayloadCodec<T> {
-  return { encode: (v) => encodeJson(v), decode: (b) => decodeJson<T>(b) }
-}
-/** Raw bytes, untouched. */
-export const bytesCodec: PayloadCodec<Uint8Array> = { encode: (v) => v, decode: (b) => b }
-/** UTF-8 text. */
-export const textCodec: PayloadCodec<string> = { encode: encodeUtf8, decode: decodeUtf8 }
-
-/** A received message of a typed message type: `data` is the decoded value. */
-export interface TypedResponse<T> extends Response {
-  readonly data: T
-}
-
-/** A request built from a typed message type; `R` is the reply's type. */
-export class TypedRequest<T, R = unknown> extends Request {
-  declare readonly type: TypedMessageType<T, R>
-  constructor(type: TypedMessageType<T, R>, value: T, init?: RequestInit) {
-    super(type, type.codec.encode(value), init)
-  }
-}
-
-/** A message type together with its payload's type and codec (see `defineMessage`). */
-export class TypedMessageType<T, R = unknown> extends MessageType {
-  readonly codec: PayloadCodec<T>
-  readonly replyCodec: PayloadCodec<R>
-
-  constructor(
-    code: number,
-    name: string,
-    options: { codec?: PayloadCodec<T>; replyCodec?: PayloadCodec<R>; description?: string } = {},
-  ) {
-    super(code, name, options.description ?? '')
-    this.codec = options.codec ?? jsonCodec<T>()
-    this.replyCodec = options.replyCodec ?? jsonCodec<R>()
-  }
-
-  request(value: T, init?: RequestInit): TypedRequest<T, R> {
-    return new TypedRequest(this, value, init)
-  }
-
-  reply(to: Response, value: R): Request {
-    return new Request(this, this.replyCodec.encode(value), { requestId: to.id })
-  }
-
-  decode(response: Response): TypedResponse<T> {
-    return withData(response, this.codec.decode(response.content))
-  }
-
-  decodeReply(response: Response): TypedResponse<R> {
-    return withData(response, this.replyCodec.decode(response.content))
-  }
-}
-
-/** Declares a typed message type (JSON by default). */
-export function defineMessage<T, R = unknown>(
-  code: number,
-  name: string,
-  options?: { codec?: PayloadCodec<T>; replyCodec?: PayloadCodec<R>; description?: string },
-): TypedMessageType<T, R> {
-  return new TypedMessageType<T, R>(code, name, options)
-}
-
-function withData<T>(response: Response, data: T): TypedResponse<T> {
-  Object.defineProperty(response, 'data', { value: data, enumerable: true })
-  return response as TypedResponse<T>
 }
