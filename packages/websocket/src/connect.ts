@@ -29,7 +29,7 @@ let nextId = 1
 /**
  * Opens a WebSocket to a Veltix WebSocket listener from Node and resolves with it as a transport `Connection`
  * (frames masked, as a client must; coalesced per tick like every connection of this package), for a client
- * `Session` or anything else that speaks frames. Rejects `ConnectError` (`code`: errno, `ETIMEDOUT`, or
+ * `Session` or anything else that speaks frames. Rejects `ConnectError` (`causeCode`: errno, `ETIMEDOUT`, or
  * `HTTP_<status>` when the server answered without upgrading) or `AbortError`.
  */
 export function connectWebSocket(init: WebSocketConnectInit): Promise<WebSocketConnection> {

@@ -299,7 +299,11 @@ describe('one Server, TCP and WebSocket clients', () => {
       logger: noopLogger,
       listeners: [webSocketListener({ port: ws.port })],
     })
-    await expect(server.start()).rejects.toMatchObject({ name: 'ListenError', code: 'EADDRINUSE' })
+    await expect(server.start()).rejects.toMatchObject({
+      name: 'ListenError',
+      code: 'VELTIX_ERR_LISTEN',
+      causeCode: 'EADDRINUSE',
+    })
     expect(server.listening).toBe(false)
     expect(server.address).toBeNull()
   })
