@@ -1,7 +1,14 @@
 import { CODE_ECHO, CODE_STATE, CODE_WORLD, CONNECT_CONCURRENCY } from './constants.js'
 import { WorkloadError } from './errors.js'
 import { type HeapBreakdown, heapBreakdown } from './heap-breakdown.js'
-import type { BenchClient, BenchServer, Implementation, ImplName, Peer, ServerHooks } from './impl/types.js'
+import type {
+  BenchClient,
+  BenchServer,
+  Implementation,
+  ImplementationName,
+  Peer,
+  ServerHooks,
+} from './impl/types.js'
 import { type MemorySample, measureMemory } from './memory.js'
 import type { CoreName } from './options.js'
 import { nowNs, type Summary, summarize } from './stats.js'
@@ -12,8 +19,10 @@ import { runTicks } from './ticker.js'
 // sockets, never across the IPC channel.
 
 /** Loaded on demand so that a baseline process never loads Veltix (its memory figures stay clean). */
-export async function loadImplementation(name: ImplName): Promise<Implementation> {
+export async function loadImplementation(name: ImplementationName): Promise<Implementation> {
   if (name === 'baseline') return (await import('./impl/baseline.js')).baseline
+  if (name === 'veltix-ws') return (await import('./workloads/websocket.js')).veltixWebSocket
+  if (name === 'socket.io') return (await import('./workloads/websocket.js')).socketIo
   return (await import('./impl/veltix.js')).veltix
 }
 
@@ -73,7 +82,11 @@ export function createAgent(progress: (fraction: number) => void) {
   }
 
   return {
-    async serverStart(args: { impl: ImplName; core: CoreName; mode: ServerMode }): Promise<{ port: number }> {
+    async serverStart(args: {
+      impl: ImplementationName
+      core: CoreName
+      mode: ServerMode
+    }): Promise<{ port: number }> {
       if (server !== undefined) throw new Error('a server is already running in this agent')
       const impl = await loadImplementation(args.impl)
       let srv: BenchServer | undefined
@@ -132,11 +145,11 @@ export function createAgent(progress: (fraction: number) => void) {
     },
 
     /** Loads an implementation without connecting (so a memory sample taken next includes its code). */
-    async preload(args: { impl: ImplName }): Promise<void> {
+    async preload(args: { impl: ImplementationName }): Promise<void> {
       await loadImplementation(args.impl)
     },
 
-    async clientsConnect(args: { impl: ImplName; port: number; count: number }): Promise<number> {
+    async clientsConnect(args: { impl: ImplementationName; port: number; count: number }): Promise<number> {
       const impl = await loadImplementation(args.impl)
       const onMessage = (_code: number, payload: Uint8Array): void => {
         count++

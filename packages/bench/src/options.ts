@@ -29,7 +29,16 @@ import {
 import { UsageError } from './errors.js'
 
 /** The workloads, in the order a full run executes them. */
-export const WORKLOADS = ['memory', 'latency', 'fps', 'burst', 'stress', 'throughput-by-size'] as const
+export const WORKLOADS = [
+  'memory',
+  'latency',
+  'fps',
+  'burst',
+  'stress',
+  'throughput-by-size',
+  'websocket',
+  'cluster',
+] as const
 export type WorkloadName = (typeof WORKLOADS)[number]
 /** Veltix's server socket core. */
 export type CoreName = 'loop' | 'worker'

@@ -141,9 +141,17 @@ export {
   DEFAULT_RETRY_DELAY,
   DEFAULT_SERVER_ADDR,
 } from './constants.js'
-export { ConfigError, RateLimitError, ServerStateError, UnknownClientError } from './errors.js'
+export {
+  ConfigError,
+  RateLimitError,
+  ServerStateError,
+  UnavailableOptionError,
+  UnknownClientError,
+  UnknownOptionError,
+} from './errors.js'
 export { Events } from './events.js'
 export { formatBytes } from './format-bytes.js'
+export type { Listener, ListenerContext } from './listeners.js'
 export { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 export { Sender, type SendTarget } from './sender.js'
 export { Server, type ServerDisconnectInfo } from './server.js'

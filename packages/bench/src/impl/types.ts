@@ -1,7 +1,10 @@
+import type { Listener } from 'veltix'
 import type { CoreName } from '../options.js'
 
 /** Which side of the comparison a figure comes from. */
 export type ImplName = 'veltix' | 'baseline'
+/** What an agent can load: the two above, and the WebSocket workload's stacks (`workloads/websocket.ts`). */
+export type ImplementationName = ImplName | 'veltix-ws' | 'socket.io'
 
 /** A connection on the server side, opaque to workloads. */
 export type Peer = unknown
@@ -38,6 +41,8 @@ export interface BenchClient {
 export interface ServerInit {
   core: CoreName
   hooks: ServerHooks
+  /** Veltix only: extra listeners (the WebSocket workload's). */
+  listeners?: readonly Listener[]
 }
 
 export interface ClientInit {

@@ -15,9 +15,9 @@ const THROUGHPUT_BROADCASTS = 2_000
 const QUICK_THROUGHPUT_BROADCASTS = 500
 const WINDOW = 64
 /** Broadcasts of the latency phase, paced (unsaturated) at LATENCY_HZ. */
-const LATENCY_BROADCASTS = 600
-const QUICK_LATENCY_BROADCASTS = 200
-const LATENCY_HZ = 200
+const LATENCY_BROADCASTS = 300
+const QUICK_LATENCY_BROADCASTS = 150
+const LATENCY_HZ = 50
 const WARMUP_BROADCASTS = 300
 const PAYLOAD_BYTES = 64
 const DELIVERY_TIMEOUT_MS = 30_000
@@ -32,7 +32,7 @@ const DELIVERY_TIMEOUT_MS = 30_000
 export const clusterWorkload: Workload = {
   name: 'cluster',
   description: 'cross-node broadcast over Redis, 2 nodes × 100 clients vs one node (baseline = one node)',
-  phases: () => 4,
+  phases: () => 6,
   async run(ctx) {
     const bin = redisServerPath()
     if (bin === undefined) {
