@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'tsup'
 
 // `veltix/browser`: ONE self-contained ES module for web pages. Everything it uses is bundled into it (no
@@ -14,6 +15,18 @@ export default defineConfig({
   sourcemap: true,
   splitting: false,
   noExternal: [/.*/],
+  // The session's errors take AbortError from @veltix/transport, whose entry also holds the Node socket cores:
+  // the browser build reads that one pure module instead (no node:net / node:tls in the bundle).
+  esbuildPlugins: [
+    {
+      name: 'transport-errors-only',
+      setup(build) {
+        build.onResolve({ filter: /^@veltix\/transport$/ }, () => ({
+          path: fileURLToPath(new URL('../transport/src/errors.ts', import.meta.url)),
+        }))
+      },
+    },
+  ],
   esbuildOptions(options) {
     // Modules shared with the Node build (typed messages) import '@veltix/codec': give them the browser's.
     options.alias = { '@veltix/codec': './src/browser/codec-alias.ts' }
