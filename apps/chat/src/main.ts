@@ -5,10 +5,11 @@ import { parseArgs } from 'node:util'
 import { runChatClient } from './client.js'
 import { createChatServer } from './server.js'
 
-const USAGE = `usage: chat [--join | --server-only] [--host H] [--port P] [--nick NAME] [--room ROOM]
+const USAGE = `usage: chat [--join | --server-only] [--host H] [--port P] [--nick NAME] [--room ROOM] [--redis URL]
   (no flag)      host a server on --port and chat in this terminal
   --join         join a chat hosted elsewhere (another terminal: pnpm chat --join)
-  --server-only  host a server without a client`
+  --server-only  host a server without a client
+  --redis URL    servers on the same Redis are one chat: rooms, /who, private messages`
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '8080' },
       nick: { type: 'string' },
       room: { type: 'string', default: 'lobby' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -29,15 +31,15 @@ async function main(): Promise<void> {
     throw new Error(`bad --port ${values.port}\n${USAGE}`)
   const nick = values.nick ?? `user${Math.floor(Math.random() * 1000)}`
 
-  let server = values.join ? undefined : createChatServer(values.host, port)
+  let server = values.join ? undefined : createChatServer(values.host, port, values.redis)
   if (server !== undefined) {
     try {
       await server.start()
     } catch (err) {
       // The default port is taken (another chat, another program): host on a free one rather than fail.
-      if ((err as { code?: string }).code !== 'EADDRINUSE' || portGiven) throw err
+      if ((err as { causeCode?: string }).causeCode !== 'EADDRINUSE' || portGiven) throw err
       console.log(`port ${port} is busy; hosting on a free port instead`)
-      server = createChatServer(values.host, 0)
+      server = createChatServer(values.host, 0, values.redis)
       await server.start()
     }
     console.log(

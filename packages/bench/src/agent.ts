@@ -5,7 +5,14 @@ import { CODE_ECHO, CODE_STATE, CODE_WORLD, CONNECT_CONCURRENCY } from './consta
 import { WorkloadError } from './errors.js'
 import { type HeapBreakdown, heapBreakdown } from './heap-breakdown.js'
 import { openIdleConnections } from './idle-clients.js'
-import type { BenchClient, BenchServer, Implementation, ImplName, Peer, ServerHooks } from './impl/types.js'
+import type {
+  BenchClient,
+  BenchServer,
+  Implementation,
+  ImplementationName,
+  Peer,
+  ServerHooks,
+} from './impl/types.js'
 import { type MemorySample, measureMemory } from './memory.js'
 import type { CoreName } from './options.js'
 import { nowNs, type Summary, summarize } from './stats.js'
@@ -16,14 +23,18 @@ import { runTicks } from './ticker.js'
 // sockets, never across the IPC channel.
 
 /** Loaded on demand so that a baseline process never loads Veltix (its memory figures stay clean). */
-export async function loadImplementation(name: ImplName): Promise<Implementation> {
+export async function loadImplementation(name: ImplementationName): Promise<Implementation> {
   switch (name) {
     case 'baseline':
       return (await import('./impl/baseline.js')).baseline
     case 'raw4':
       return (await import('./impl/baseline.js')).raw4
+    case 'veltix-ws':
+      return (await import('./workloads/websocket.js')).veltixWebSocket
+    // --peers reuses the WebSocket workload's socket.io stack.
+    case 'socket.io':
     case 'socketio':
-      return (await import('./impl/peers.js')).socketio
+      return (await import('./workloads/websocket.js')).socketIo
     case 'zeromq':
       return (await import('./impl/peers.js')).zeromq
     default:
@@ -98,7 +109,7 @@ export function createAgent(progress: (fraction: number) => void) {
 
   return {
     async serverStart(args: {
-      impl: ImplName
+      impl: ImplementationName
       core: CoreName
       mode: ServerMode
       spinUs?: number
@@ -221,11 +232,11 @@ export function createAgent(progress: (fraction: number) => void) {
     },
 
     /** Loads an implementation without connecting (so a memory sample taken next includes its code). */
-    async preload(args: { impl: ImplName }): Promise<void> {
+    async preload(args: { impl: ImplementationName }): Promise<void> {
       await loadImplementation(args.impl)
     },
 
-    async clientsConnect(args: { impl: ImplName; port: number; count: number }): Promise<number> {
+    async clientsConnect(args: { impl: ImplementationName; port: number; count: number }): Promise<number> {
       const impl = await loadImplementation(args.impl)
       const onMessage = (_code: number, payload: Uint8Array): void => {
         count++

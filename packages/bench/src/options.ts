@@ -47,6 +47,8 @@ export const WORKLOADS = [
   'broadcast',
   'scale',
   'worker-core',
+  'websocket',
+  'cluster',
 ] as const
 export type WorkloadName = (typeof WORKLOADS)[number]
 /** Veltix's server socket core. */

@@ -1,5 +1,10 @@
-/** Base class of every error the codec reports. Match on the subclass or on `.name`. */
+/**
+ * Base class of every error the codec reports. Match on the subclass (`instanceof`) or on the stable string
+ * `code` (`'VELTIX_ERR_…'`, Node's convention; it never changes between releases), not on the message.
+ */
 export class CodecError extends Error {
+  /** Stable identifier of the condition (one per class). */
+  readonly code: string = 'VELTIX_ERR_CODEC'
   /** True when the stream cannot continue after this error (the decoder refuses further input). */
   readonly fatal: boolean = false
   constructor(message: string, options?: ErrorOptions) {
@@ -10,15 +15,17 @@ export class CodecError extends Error {
 
 /** A frame's payload does not match the CRC-32 in its header. The frame is skipped; decoding continues. */
 export class ChecksumMismatchError extends CodecError {
+  override readonly code = 'VELTIX_ERR_CHECKSUM_MISMATCH'
   constructor(
-    readonly code: number,
+    /** The frame's message type code. */
+    readonly messageCode: number,
     readonly size: number,
     readonly expected: number,
     readonly actual: number,
     readonly requestId: number,
   ) {
     super(
-      `checksum mismatch on frame code ${code} (size ${size}): header says ${hex32(expected)}, payload is ${hex32(actual)}`,
+      `checksum mismatch on frame code ${messageCode} (size ${size}): header says ${hex32(expected)}, payload is ${hex32(actual)}`,
     )
     this.name = 'ChecksumMismatchError'
   }
@@ -26,26 +33,32 @@ export class ChecksumMismatchError extends CodecError {
 
 /** A frame's type code is not in the registry in use. The frame is skipped; decoding continues. */
 export class UnknownMessageTypeError extends CodecError {
+  override readonly code = 'VELTIX_ERR_UNKNOWN_MESSAGE_TYPE'
   constructor(
-    readonly code: number,
+    /** The frame's (unknown) message type code. */
+    readonly messageCode: number,
     readonly size: number,
     readonly requestId: number,
   ) {
-    super(`unknown message type code ${code} (frame size ${size}): not in the registry in use, frame dropped`)
+    super(
+      `unknown message type code ${messageCode} (frame size ${size}): not in the registry in use, frame dropped`,
+    )
     this.name = 'UnknownMessageTypeError'
   }
 }
 
 /** A frame's size field exceeds `maxMessageSize`. Fatal: detected from the header before any payload is buffered. */
 export class FrameTooLargeError extends CodecError {
+  override readonly code = 'VELTIX_ERR_FRAME_TOO_LARGE'
   override readonly fatal = true
   constructor(
-    readonly code: number,
+    /** The frame's message type code. */
+    readonly messageCode: number,
     readonly frameSize: number,
     readonly limit: number,
   ) {
     super(
-      `frame too large: code ${code} declares a total of ${frameSize} bytes (22-byte header + payload), over the limit of ${limit} bytes`,
+      `frame too large: code ${messageCode} declares a total of ${frameSize} bytes (22-byte header + payload), over the limit of ${limit} bytes`,
     )
     this.name = 'FrameTooLargeError'
   }
@@ -53,6 +66,7 @@ export class FrameTooLargeError extends CodecError {
 
 /** A buffer given to `decodeFrame` is not exactly one complete frame. */
 export class MalformedFrameError extends CodecError {
+  override readonly code = 'VELTIX_ERR_MALFORMED_FRAME'
   constructor(message: string) {
     super(message)
     this.name = 'MalformedFrameError'
@@ -61,6 +75,7 @@ export class MalformedFrameError extends CodecError {
 
 /** A request id was given with a length other than 4 bytes, or a number outside u32. */
 export class InvalidRequestIdError extends CodecError {
+  override readonly code = 'VELTIX_ERR_INVALID_REQUEST_ID'
   constructor(detail: string) {
     super(`invalid request id: ${detail}; a request id is exactly 4 bytes`)
     this.name = 'InvalidRequestIdError'
@@ -69,6 +84,7 @@ export class InvalidRequestIdError extends CodecError {
 
 /** A frame timestamp is not an integer number of milliseconds from 0 to Number.MAX_SAFE_INTEGER. */
 export class InvalidTimestampError extends CodecError {
+  override readonly code = 'VELTIX_ERR_INVALID_TIMESTAMP'
   constructor(readonly timestamp: number) {
     super(
       `invalid frame timestamp ${timestamp}: must be an integer number of ms from 0 to ${Number.MAX_SAFE_INTEGER}`,
@@ -79,6 +95,7 @@ export class InvalidTimestampError extends CodecError {
 
 /** A message type code or name is invalid, or a registry already holds another type with that code. */
 export class InvalidMessageTypeError extends CodecError {
+  override readonly code = 'VELTIX_ERR_INVALID_MESSAGE_TYPE'
   constructor(message: string) {
     super(message)
     this.name = 'InvalidMessageTypeError'
@@ -87,6 +104,7 @@ export class InvalidMessageTypeError extends CodecError {
 
 /** A HELLO / HELLO_ACK payload (version text or capability block) is malformed. */
 export class InvalidHelloPayloadError extends CodecError {
+  override readonly code = 'VELTIX_ERR_INVALID_HELLO_PAYLOAD'
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'InvalidHelloPayloadError'
@@ -95,12 +113,14 @@ export class InvalidHelloPayloadError extends CodecError {
 
 /** A payload could not be decoded as the caller asked (UTF-8 / JSON). */
 export class PayloadDecodeError extends CodecError {
+  override readonly code = 'VELTIX_ERR_PAYLOAD_DECODE'
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'PayloadDecodeError'
   }
 }
 
+/** @internal */
 export function hex32(n: number): string {
   return (n >>> 0).toString(16).padStart(8, '0')
 }

@@ -35,7 +35,7 @@ export {
   SYSTEM_CODE_MAX,
   SYSTEM_CODE_MIN,
 } from './constants.js'
-export { crc32, crc32Table, nativeCrc32 } from './crc32.js'
+export { crc32 } from './crc32.js'
 export {
   ChecksumMismatchError,
   CodecError,

@@ -3,14 +3,33 @@ import { PayloadDecodeError } from './errors.js'
 const encoder = new TextEncoder()
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) // keep a leading U+FEFF, as Python's decode
 
-/** A payload as accepted everywhere: bytes, or a string sent as UTF-8. */
-export type PayloadInput = Uint8Array | string
+/**
+ * A payload as accepted everywhere: bytes, a string sent as UTF-8, `{ text }` (the same, said explicitly) or
+ * `{ json }` (a value sent as UTF-8 JSON, as `encodeJson`).
+ */
+export type PayloadInput = Uint8Array | string | { text: string } | { json: unknown }
 
-/** Bytes of a payload input: a string becomes UTF-8; bytes are used as they are (no copy). */
+/**
+ * Bytes of a payload input: a string becomes UTF-8; bytes are used as they are (no copy); `{ text }` /
+ * `{ json }` are encoded (a value JSON cannot serialise throws `PayloadDecodeError`).
+ */
 export function toPayload(input: PayloadInput): Uint8Array {
   if (typeof input === 'string') return Buffer.from(input, 'utf8')
   if (input instanceof Uint8Array) return input
-  throw new TypeError(`a payload is a Uint8Array or a string, got ${typeof input}`)
+  // The object forms come last: the string and bytes paths above stay as cheap as before.
+  if (input !== null && typeof input === 'object') {
+    if ('text' in input && typeof input.text === 'string') return Buffer.from(input.text, 'utf8')
+    if ('json' in input) return encodeJson(input.json)
+  }
+  throw new TypeError(
+    `a payload is a Uint8Array, a string, { text: string } or { json: value }, got ${describe(input)}`,
+  )
+}
+
+function describe(input: unknown): string {
+  if (input === null || typeof input !== 'object') return typeof input
+  const keys = Object.keys(input)
+  return keys.length === 0 ? 'an empty object' : `an object with ${keys.join(', ')}`
 }
 
 /** UTF-8 bytes of `text`. */

@@ -2,6 +2,7 @@ import { encodeFrame, type Frame } from './frame.js'
 import type { MessageType } from './message-type.js'
 import { type PayloadInput, toPayload } from './payload.js'
 import { nextRequestId, requestIdToBytes, toRequestId } from './request-id.js'
+import type { Response } from './response.js'
 
 /** Options of a `Request`. */
 export interface RequestInit {
@@ -11,8 +12,18 @@ export interface RequestInit {
 
 const EMPTY_PAYLOAD = new Uint8Array(0)
 
-/** A message to send: a type, a payload (bytes or UTF-8 text) and a 4-byte request id. */
+/**
+ * A message to send: a type, a payload (bytes, UTF-8 text, `{ text }` or `{ json }`) and a 4-byte request id.
+ */
 export class Request {
+  /**
+   * The reply to `response`: a request of the same type carrying its request id (what `sendAndWait` on the
+   * other side waits for), with `payload` (default empty).
+   */
+  static respond(response: Response, payload: PayloadInput = EMPTY_PAYLOAD): Request {
+    return new Request(response.type, payload, { requestId: response.id })
+  }
+
   readonly type: MessageType
   readonly payload: Uint8Array
   /** The request id as a u32 (big-endian value of the 4 bytes). */

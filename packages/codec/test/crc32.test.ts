@@ -1,7 +1,7 @@
 import * as zlib from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { crc32, crc32Table, nativeCrc32 } from '../src/index.js'
+import { crc32, crc32Table, nativeCrc32 } from '../src/crc32.js'
 
 const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'))
 

@@ -221,7 +221,7 @@ describe('FrameDecoder: bad CRC and unknown codes are reported and skipped', () 
     expect(errors).toHaveLength(1)
     const e = errors[0] as UnknownMessageTypeError
     expect(e).toBeInstanceOf(UnknownMessageTypeError)
-    expect([e.code, e.size, e.requestId]).toEqual([300, 1, 2])
+    expect([e.messageCode, e.size, e.requestId]).toEqual([300, 1, 2])
     expect(decoder.stats.unknownTypes).toBe(1)
   })
 
@@ -302,7 +302,11 @@ describe('FrameDecoder: size limit', () => {
     const e = errors[0] as FrameTooLargeError
     expect(e).toBeInstanceOf(FrameTooLargeError)
     expect(e.fatal).toBe(true)
-    expect([e.code, e.frameSize, e.limit]).toEqual([200, HEADER_SIZE + 0xffffffff, DEFAULT_MAX_MESSAGE_SIZE])
+    expect([e.messageCode, e.frameSize, e.limit]).toEqual([
+      200,
+      HEADER_SIZE + 0xffffffff,
+      DEFAULT_MAX_MESSAGE_SIZE,
+    ])
     expect(decoder.bufferedBytes).toBe(0)
     expect(decoder.error).toBe(e)
     expect(decoder.push(frame(200, 'later'))).toBe(false)

@@ -141,7 +141,7 @@ describe('decodeFrame on bad input', () => {
     const e = err as ChecksumMismatchError
     expect(e.name).toBe('ChecksumMismatchError')
     expect(e.fatal).toBe(false)
-    expect([e.code, e.size, e.expected, e.requestId]).toEqual([200, 2, 0xd8932aac, 0x01020304])
+    expect([e.messageCode, e.size, e.expected, e.requestId]).toEqual([200, 2, 0xd8932aac, 0x01020304])
     expect(e.actual).not.toBe(e.expected)
     expect(e.message).toContain('d8932aac')
   })
@@ -173,7 +173,7 @@ describe('decodeFrame on bad input', () => {
       }
     })()
     expect(err).toBeInstanceOf(FrameTooLargeError)
-    expect([err?.code, err?.frameSize, err?.limit, err?.fatal]).toEqual([
+    expect([err?.messageCode, err?.frameSize, err?.limit, err?.fatal]).toEqual([
       200,
       HEADER_SIZE + 10,
       HEADER_SIZE + 9,

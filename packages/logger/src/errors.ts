@@ -1,5 +1,10 @@
-/** Base class of every error the logger reports. Match on the subclass or on `.name`. */
+/**
+ * Base class of every error the logger reports. Match on the subclass (`instanceof`) or on the stable string
+ * `code` (`'VELTIX_ERR_…'`, Node's convention; it never changes between releases), not on the message.
+ */
 export class LoggerError extends Error {
+  /** Stable identifier of the condition (one per class). */
+  readonly code: string = 'VELTIX_ERR_LOGGER'
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'LoggerError'
@@ -8,6 +13,7 @@ export class LoggerError extends Error {
 
 /** A configuration value is out of range or of the wrong type. Thrown by the constructor, `configure`, `setLevel`. */
 export class InvalidLoggerConfigError extends LoggerError {
+  override readonly code = 'VELTIX_ERR_INVALID_LOGGER_CONFIG'
   constructor(
     readonly option: string,
     readonly value: unknown,
@@ -20,6 +26,7 @@ export class InvalidLoggerConfigError extends LoggerError {
 
 /** The log file (or its folder) could not be created or opened. Thrown when the file output is configured. */
 export class LogFileOpenError extends LoggerError {
+  override readonly code = 'VELTIX_ERR_LOG_FILE_OPEN'
   constructor(
     readonly path: string,
     options?: ErrorOptions,
@@ -34,6 +41,7 @@ export class LogFileOpenError extends LoggerError {
  * settings. One writer per file and process is what keeps rotation from losing or splitting lines.
  */
 export class LogFileConflictError extends LoggerError {
+  override readonly code = 'VELTIX_ERR_LOG_FILE_CONFLICT'
   constructor(
     readonly path: string,
     readonly existing: { rotationSize: number; backupCount: number },
@@ -54,6 +62,7 @@ export class LogFileConflictError extends LoggerError {
  * written.
  */
 export class LogFileWriteError extends LoggerError {
+  override readonly code = 'VELTIX_ERR_LOG_FILE_WRITE'
   constructor(
     readonly path: string,
     readonly operation: 'write' | 'rotate' | 'open' | 'close',

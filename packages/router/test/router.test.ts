@@ -215,7 +215,7 @@ describe('failures', () => {
     for (const t of ['0', '1', '2', '3']) r.dispatch(q, msg(CHAT, t), undefined)
     expect(overflow).toHaveLength(1)
     expect(overflow[0]).toBeInstanceOf(DispatchQueueFullError)
-    expect(overflow[0]!.code).toBe(200)
+    expect(overflow[0]!.messageCode).toBe(200)
     gate.resolve()
     await flush()
     expect(seen).toEqual(['0', '1', '2'])

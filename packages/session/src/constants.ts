@@ -4,8 +4,8 @@ export const DEFAULT_PROTOCOL_VERSION = '1.6.3'
 /** ms a connection has to complete the handshake (server: HELLO → HELLO_ACK; client: waiting for HELLO). */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 5_000
 
-/** ms `sendAndWait` waits for a reply before resolving null. */
-export const DEFAULT_REQUEST_TIMEOUT = 10_000
+/** ms `sendAndWait` waits for a reply before resolving null (the reference's 5 s; also `veltix`'s `requestTimeout`). */
+export const DEFAULT_REQUEST_TIMEOUT = 5_000
 
 /** ms `ping` waits for the PONG before resolving null. */
 export const DEFAULT_PING_TIMEOUT = 5_000

@@ -1,10 +1,20 @@
 import type { SendResult } from '@veltix/transport'
+import { AbortError } from '@veltix/transport/internal'
 
-/** Base class of every error the session package reports. Match on the subclass or on `.name`. */
+/** The operation was aborted through its `AbortSignal` (the transport's class: one `AbortError` for the stack). */
+export { AbortError }
+
+/**
+ * Base class of every error the session package reports. Match on the subclass (`instanceof`) or on `code`, a
+ * stable string (`'VELTIX_ERR_…'`, Node's convention), never on `message`.
+ */
 export class SessionError extends Error {
+  /** Stable across releases: one per class. */
+  code: string
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'SessionError'
+    this.code = 'VELTIX_ERR_SESSION'
   }
 }
 
@@ -13,6 +23,7 @@ export class HandshakeError extends SessionError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'HandshakeError'
+    this.code = 'VELTIX_ERR_HANDSHAKE'
   }
 }
 
@@ -24,6 +35,7 @@ export class VersionMismatchError extends HandshakeError {
   ) {
     super(`protocol version mismatch: peer announced '${peerVersion}', this side speaks '${localVersion}'`)
     this.name = 'VersionMismatchError'
+    this.code = 'VELTIX_ERR_VERSION_MISMATCH'
   }
 }
 
@@ -36,6 +48,7 @@ export class ServerRefusedError extends HandshakeError {
   constructor(readonly serverMessage: string) {
     super(`the server refused the connection: ${serverMessage === '' ? '(no reason given)' : serverMessage}`)
     this.name = 'ServerRefusedError'
+    this.code = 'VELTIX_ERR_SERVER_REFUSED'
   }
 }
 
@@ -44,6 +57,7 @@ export class HandshakeTimeoutError extends HandshakeError {
   constructor(readonly timeout: number) {
     super(`handshake not completed within ${timeout} ms`)
     this.name = 'HandshakeTimeoutError'
+    this.code = 'VELTIX_ERR_HANDSHAKE_TIMEOUT'
   }
 }
 
@@ -57,6 +71,7 @@ export class PreHandshakeOverflowError extends HandshakeError {
       `peer sent ${frames} frames (${bytes} payload bytes) before completing the handshake: over the bound, closing`,
     )
     this.name = 'PreHandshakeOverflowError'
+    this.code = 'VELTIX_ERR_PRE_HANDSHAKE_OVERFLOW'
   }
 }
 
@@ -65,14 +80,7 @@ export class ConnectionClosedError extends SessionError {
   constructor(message = 'connection closed', options?: ErrorOptions) {
     super(message, options)
     this.name = 'ConnectionClosedError'
-  }
-}
-
-/** The operation was aborted through its `AbortSignal`. `cause` is the signal's reason. */
-export class AbortError extends SessionError {
-  constructor(message = 'operation aborted', options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'AbortError'
+    this.code = 'VELTIX_ERR_CONNECTION_CLOSED'
   }
 }
 
@@ -81,6 +89,7 @@ export class NotConnectedError extends SessionError {
   constructor(message = 'not connected', options?: ErrorOptions) {
     super(message, options)
     this.name = 'NotConnectedError'
+    this.code = 'VELTIX_ERR_NOT_CONNECTED'
   }
 }
 
@@ -92,6 +101,7 @@ export class OfflineQueueFullError extends SessionError {
   ) {
     super(`offline queue full (bounds: ${maxMessages} messages, ${maxBytes} bytes): message not queued`)
     this.name = 'OfflineQueueFullError'
+    this.code = 'VELTIX_ERR_OFFLINE_QUEUE_FULL'
   }
 }
 
@@ -100,6 +110,7 @@ export class DuplicateRequestIdError extends SessionError {
   constructor(readonly requestId: number) {
     super(`request id ${requestId.toString(16).padStart(8, '0')} is already pending on this connection`)
     this.name = 'DuplicateRequestIdError'
+    this.code = 'VELTIX_ERR_DUPLICATE_REQUEST_ID'
   }
 }
 
@@ -108,6 +119,7 @@ export class SendRejectedError extends SessionError {
   constructor(readonly result: SendResult) {
     super(`the connection refused the frame: ${result}`)
     this.name = 'SendRejectedError'
+    this.code = 'VELTIX_ERR_SEND_REJECTED'
   }
 }
 
@@ -116,6 +128,7 @@ export class HeartbeatTimeoutError extends SessionError {
   constructor(readonly timeout: number) {
     super(`peer did not answer a heartbeat ping within ${timeout} ms`)
     this.name = 'HeartbeatTimeoutError'
+    this.code = 'VELTIX_ERR_HEARTBEAT_TIMEOUT'
   }
 }
 
@@ -127,6 +140,7 @@ export class AuthenticationError extends SessionError {
   constructor(message = 'the server refused the authentication', options?: ErrorOptions) {
     super(message, options)
     this.name = 'AuthenticationError'
+    this.code = 'VELTIX_ERR_AUTHENTICATION'
   }
 }
 

@@ -43,9 +43,8 @@
  * await server.close()
  * ```
  */
-
 export { DisconnectReason, type DisconnectState } from './client/disconnect.js'
-export { OfflineQueue, type OfflineQueueInit } from './client/offline-queue.js'
+export type { OfflineQueueInit } from './client/offline-queue.js'
 export {
   type BackoffInit,
   type Dialer,
@@ -55,7 +54,6 @@ export {
   type ReconnectorState,
 } from './client/reconnector.js'
 export {
-  CAP_AUTH,
   DEFAULT_BACKOFF_FACTOR,
   DEFAULT_BACKOFF_JITTER,
   DEFAULT_BACKOFF_MAX_DELAY,
@@ -89,7 +87,11 @@ export {
   VersionMismatchError,
 } from './errors.js'
 export type { AuthenticateInfo } from './protocol/handshake/auth.js'
-export type { SessionEncryptionInit, SessionEncryptionPolicy } from './protocol/handshake/encryption.js'
+export {
+  type EncryptionPolicy,
+  type SessionEncryptionInit,
+  validateEncryption,
+} from './protocol/handshake/encryption.js'
 export { Session, type SessionInit } from './protocol/session.js'
 export type {
   HandshakeMode,
@@ -99,57 +101,33 @@ export type {
   SessionStats,
   WaitOptions,
 } from './protocol/types.js'
-// End-to-end encryption: keys, trust stores, errors, and the low-level handshake / channel (src/secure/README.md).
+export type { ClientAuthPolicy } from './secure/capabilities.js'
+export { DEFAULT_MAX_RECORDS, SECURE_OVERHEAD } from './secure/constants.js'
+// End-to-end encryption: its errors, identity keys and trust stores (the handshake and channel stay inside).
 export {
   BadSignatureError,
-  CAP_ENC,
-  CAP_ENC_ID,
-  CAP_ENC_KX,
   ChannelClosedError,
-  type ClientAuthPolicy,
-  type ClientFinishedResult,
-  ClientHandshake,
-  type ClientHandshakeInit,
-  type ClientHandshakeState,
-  type ClientHelloResult,
-  createClientHandshake,
-  createServerHandshake,
-  DEFAULT_MAX_RECORDS,
   DecryptError,
   DowngradeError,
   EncryptionRequiredError,
+  ReorderError,
+  ReplayError,
+  SecureConfigError,
+  SecureError,
+  SecureHandshakeError,
+  SecureProtocolError,
+  SequenceExhaustedError,
+  TruncatedStreamError,
+  UntrustedKeyError,
+} from './secure/errors.js'
+export {
   exportIdentity,
-  FileTrustStore,
   fingerprint,
   generateIdentity,
   type IdentityKeyPair,
   type KeyPin,
   loadIdentity,
   loadPublicKey,
-  MemoryTrustStore,
   publicKeyToPem,
-  ReorderError,
-  ReplayError,
-  SECURE,
-  SECURE_CODE,
-  SECURE_OVERHEAD,
-  SecureChannel,
-  SecureConfigError,
-  SecureError,
-  SecureHandshakeError,
-  SecureProtocolError,
-  SequenceExhaustedError,
-  type ServerAckResult,
-  ServerHandshake,
-  type ServerHandshakeInit,
-  type ServerHandshakeState,
-  TruncatedStreamError,
-  type TrustStore,
-  UntrustedKeyError,
-} from './secure/index.js'
-export {
-  AUTH,
-  AUTH_CODE,
-  AUTH_RESULT,
-  AUTH_RESULT_CODE,
-} from './system-types.js'
+} from './secure/keys.js'
+export { FileTrustStore, MemoryTrustStore, type TrustStore } from './secure/trust-store.js'

@@ -3,7 +3,7 @@ import { LogLevel } from '@veltix/logger'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConnectionClosedError, Session } from '../src/index.js'
 import { PendingTable, type PendingWait } from '../src/protocol/pending-table.js'
-import { createFakePair, ticks } from './helpers/fake-connection.js'
+import { createTappedPair, ticks } from './helpers/tapped-pair.js'
 
 const ECHO = new MessageType(201, 'echo')
 const registry = new MessageTypeRegistry()
@@ -77,7 +77,7 @@ describe('PendingTable: one lazily re-armed timer', () => {
 })
 
 async function pair() {
-  const [a, b] = createFakePair()
+  const [a, b] = createTappedPair()
   const server = new Session({
     connection: a,
     role: 'server',
@@ -120,14 +120,14 @@ describe('Session: the idle timer, ready, data, logPeer', () => {
     const { client } = await pair()
     await expect(client.ready).resolves.toBeUndefined()
     expect(client.ready).toBe(client.ready)
-    const [, b] = createFakePair()
+    const [, b] = createTappedPair()
     b.destroy()
     const closed = new Session({ connection: b, role: 'client', registry })
     await expect(closed.ready).rejects.toBeInstanceOf(ConnectionClosedError)
   })
 
   it('data is the init value; peerCapabilities / sharedCapabilities are empty and stable', async () => {
-    const [, b] = createFakePair()
+    const [, b] = createTappedPair()
     const record = { n: 1 }
     const s = new Session({ connection: b, role: 'client', registry, data: record })
     sessions.push(s)
@@ -161,7 +161,7 @@ describe('Session: the idle timer, ready, data, logPeer', () => {
         }
       },
     }
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
     const s = new Session({
       connection: b,
       role: 'client',

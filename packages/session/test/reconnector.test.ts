@@ -7,19 +7,19 @@ import {
   type Response,
 } from '@veltix/codec'
 import { afterEach, describe, expect, it } from 'vitest'
+import { OfflineQueue } from '../src/client/offline-queue.js'
 import {
   DisconnectReason,
   type DisconnectState,
   NotConnectedError,
-  OfflineQueue,
   OfflineQueueFullError,
   Reconnector,
   type ReconnectorInit,
   type Session,
   VersionMismatchError,
 } from '../src/index.js'
-import { createFakePair, ticks } from './helpers/fake-connection.js'
 import { FakeServer } from './helpers/fake-server.js'
+import { createTappedPair, ticks } from './helpers/tapped-pair.js'
 
 const CHAT = new MessageType(200, 'chat')
 const registry = new MessageTypeRegistry()
@@ -189,7 +189,7 @@ describe('Reconnector', () => {
       onDisconnect: (s) => states.push(s),
       dial: async () => {
         dials++
-        const [a, b] = createFakePair()
+        const [a, b] = createTappedPair()
         a.send(HELLO.code, 9, encodeHelloPayload('2.0.0'))
         return b
       },

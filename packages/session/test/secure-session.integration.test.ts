@@ -19,7 +19,6 @@ import {
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   AuthenticationError,
-  createClientHandshake,
   DisconnectReason,
   type DisconnectState,
   EncryptionRequiredError,
@@ -28,14 +27,15 @@ import {
   MemoryTrustStore,
   Reconnector,
   type ReconnectorSessionInit,
-  SECURE_CODE,
-  type SecureChannel,
   SecureProtocolError,
   Session,
   type SessionCloseInfo,
   type SessionInit,
   UntrustedKeyError,
 } from '../src/index.js'
+import type { SecureChannel } from '../src/secure/channel.js'
+import { SECURE_CODE } from '../src/secure/constants.js'
+import { createClientHandshake } from '../src/secure/handshake.js'
 import { until } from './helpers/until.js'
 
 const ECHO = new MessageType(201, 'echo')

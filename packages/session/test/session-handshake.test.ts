@@ -17,7 +17,7 @@ import {
   type SessionInit,
   VersionMismatchError,
 } from '../src/index.js'
-import { createFakePair, type FakeConnection, ticks } from './helpers/fake-connection.js'
+import { createTappedPair, type TappedConnection, ticks } from './helpers/tapped-pair.js'
 
 const CHAT = new MessageType(200, 'chat')
 const registry = new MessageTypeRegistry()
@@ -38,7 +38,7 @@ const text = (s: string) => new TextEncoder().encode(s)
 
 describe('handshake', () => {
   it('server sends HELLO 00 05 "1.6.3" with a fresh id; the client answers HELLO_ACK with the same id', async () => {
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
     const server = session({ connection: a, role: 'server' })
     const client = session({ connection: b, role: 'client' })
     await Promise.all([server.ready, client.ready])
@@ -57,7 +57,7 @@ describe('handshake', () => {
   it('HELLO ids differ between connections', async () => {
     const ids = new Set<number>()
     for (let i = 0; i < 20; i++) {
-      const [a] = createFakePair()
+      const [a] = createTappedPair()
       session({ connection: a, role: 'server' })
       ids.add(a.sent[0]!.requestId)
     }
@@ -65,7 +65,7 @@ describe('handshake', () => {
   })
 
   it('client closes at once with VersionMismatchError on another version', async () => {
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
     const closes: SessionCloseInfo[] = []
     const client = session({ connection: b, role: 'client', onClose: (i) => closes.push(i) })
     a.send(HELLO.code, 7, encodeHelloPayload('1.6.4'))
@@ -76,14 +76,14 @@ describe('handshake', () => {
   })
 
   it.each(['1.6', '1.6.3.0', 'v1.6.3', ''])('client refuses the unparsable version %j', async (v) => {
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
     const client = session({ connection: b, role: 'client' })
     a.send(HELLO.code, 7, encodeHelloPayload(v))
     await expect(client.ready).rejects.toBeInstanceOf(VersionMismatchError)
   })
 
   it('client fails with HandshakeError on a malformed HELLO', async () => {
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
     const client = session({ connection: b, role: 'client' })
     a.send(HELLO.code, 7, new Uint8Array([0, 9, 1]))
     const err = await client.ready.catch((e) => e)
@@ -92,7 +92,7 @@ describe('handshake', () => {
   })
 
   it('announced version is configurable and separate from the package version', async () => {
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
     const server = session({ connection: a, role: 'server', protocolVersion: '2.0.0' })
     const client = session({ connection: b, role: 'client', protocolVersion: '2.0.0' })
     await Promise.all([server.ready, client.ready])
@@ -101,7 +101,7 @@ describe('handshake', () => {
 
   describe('server, strict (default)', () => {
     it('refuses a HELLO_ACK with another version', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const server = session({ connection: a, role: 'server' })
       await ticks()
       const hello = b.handler === undefined ? a.sent[0]! : a.sent[0]!
@@ -112,15 +112,15 @@ describe('handshake', () => {
     })
 
     it('refuses a non-HELLO_ACK frame carrying the HELLO id (reference-style completion)', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const server = session({ connection: a, role: 'server' })
       b.send(CHAT.code, a.sent[0]!.requestId, text('x'))
       await expect(server.ready).rejects.toBeInstanceOf(HandshakeError)
     })
 
     it('refuses a HELLO_ACK carrying another connection’s HELLO id; the other connection is unaffected', async () => {
-      const [a1, b1] = createFakePair()
-      const [a2, b2] = createFakePair()
+      const [a1, b1] = createTappedPair()
+      const [a2, b2] = createTappedPair()
       const s1 = session({ connection: a1, role: 'server' })
       const s2 = session({ connection: a2, role: 'server' })
       const otherId = a2.sent[0]!.requestId
@@ -136,7 +136,7 @@ describe('handshake', () => {
     })
 
     it('closes a connection that never answers after handshakeTimeout', async () => {
-      const [a] = createFakePair()
+      const [a] = createTappedPair()
       const closes: SessionCloseInfo[] = []
       const server = session({
         connection: a,
@@ -153,7 +153,7 @@ describe('handshake', () => {
 
   describe('server, lenient', () => {
     it('accepts a reference client whose HELLO_ACK has only the id right', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const server = session({ connection: a, role: 'server', handshakeMode: 'lenient' })
       b.send(HELLO_ACK.code, a.sent[0]!.requestId, encodeHelloPayload('9.9.9'))
       await server.ready
@@ -161,7 +161,7 @@ describe('handshake', () => {
     })
 
     it('completes on any frame with the HELLO id and consumes it', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const got: Response[] = []
       const server = session({
         connection: a,
@@ -176,7 +176,7 @@ describe('handshake', () => {
     })
 
     it('drops (and reports) a HELLO_ACK with a foreign id, still waiting for its own', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const errors: Error[] = []
       const server = session({
         connection: a,
@@ -196,7 +196,7 @@ describe('handshake', () => {
 
   describe('frames before the handshake', () => {
     it('are held and delivered in order after onReady, never before', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const events: string[] = []
       const server = session({
         connection: a,
@@ -216,7 +216,7 @@ describe('handshake', () => {
     })
 
     it('past the bound, the session fails with PreHandshakeOverflowError', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const got: Response[] = []
       const server = session({
         connection: a,
@@ -231,7 +231,7 @@ describe('handshake', () => {
     })
 
     it('byte bound too', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const server = session({ connection: a, role: 'server', maxEarlyBytes: 10 })
       b.send(CHAT.code, 1, new Uint8Array(8))
       b.send(CHAT.code, 2, new Uint8Array(8))
@@ -243,7 +243,7 @@ describe('handshake', () => {
     const caps = (...keys: string[]) => new Map(keys.map((k) => [k, new Uint8Array([1])]))
 
     it('are shared only when both sides announce them', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const server = session({ connection: a, role: 'server', capabilities: caps('zstd', 'hb') })
       const client = session({ connection: b, role: 'client', capabilities: caps('hb', 'tls') })
       await Promise.all([server.ready, client.ready])
@@ -253,7 +253,7 @@ describe('handshake', () => {
     })
 
     it('a client sends no block to a server that announced none (reference bytes)', async () => {
-      const [a, b] = createFakePair()
+      const [a, b] = createTappedPair()
       const server = session({ connection: a, role: 'server' })
       const client = session({ connection: b, role: 'client', capabilities: caps('hb') })
       await Promise.all([server.ready, client.ready])
@@ -263,9 +263,10 @@ describe('handshake', () => {
   })
 
   it('a connection closed before the handshake rejects ready with ConnectionClosedError', async () => {
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
+    a.closeWithoutError = true // the pair's reset carries an Error; this is the case without one
     const server = session({ connection: a, role: 'server' })
-    ;(b as FakeConnection).destroy()
+    ;(b as TappedConnection).destroy()
     const err = await server.ready.catch((e) => e)
     expect(err.name).toBe('ConnectionClosedError')
     expect(server.closeInfo).toMatchObject({ reason: 'reset', handshakeDone: false })

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import {
-  ChecksumMismatchError,
+  encodeFrame,
   encodeHelloPayload,
   HELLO,
   MessageType,
@@ -9,8 +9,8 @@ import {
   PONG,
   Request,
   type Response,
-  UnknownMessageTypeError,
 } from '@veltix/codec'
+import type { ConnectionPairInit } from '@veltix/transport'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   AbortError,
@@ -21,7 +21,7 @@ import {
   Session,
   type SessionInit,
 } from '../src/index.js'
-import { createFakePair, type FakeConnection, ticks } from './helpers/fake-connection.js'
+import { createTappedPair, type TappedConnection, ticks } from './helpers/tapped-pair.js'
 
 const ECHO = new MessageType(201, 'echo')
 const CHAT = new MessageType(200, 'chat')
@@ -37,17 +37,22 @@ afterEach(() => {
 interface Pair {
   server: Session
   client: Session
-  a: FakeConnection
-  b: FakeConnection
+  a: TappedConnection
+  b: TappedConnection
   serverGot: Response[]
   clientGot: Response[]
 }
 
 /** A connected pair; the server echoes ECHO requests unless `echo` is false. */
 async function pair(
-  opts: { echo?: boolean; server?: Partial<SessionInit>; client?: Partial<SessionInit> } = {},
+  opts: {
+    echo?: boolean
+    server?: Partial<SessionInit>
+    client?: Partial<SessionInit>
+    transport?: ConnectionPairInit
+  } = {},
 ): Promise<Pair> {
-  const [a, b] = createFakePair()
+  const [a, b] = createTappedPair(opts.transport)
   const serverGot: Response[] = []
   const clientGot: Response[] = []
   const server = new Session({
@@ -84,7 +89,7 @@ describe('ping', () => {
   })
 
   it('PING is answered even before the handshake', async () => {
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
     const client = new Session({ connection: b, role: 'client', registry })
     sessions.push(client)
     a.send(PING.code, 42, new Uint8Array(0))
@@ -105,7 +110,7 @@ describe('ping', () => {
   })
 
   it('ping() resolves null on timeout and a late PONG is dropped', async () => {
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
     const got: Response[] = []
     const client = new Session({ connection: b, role: 'client', registry, onMessage: (r) => got.push(r) })
     sessions.push(client)
@@ -278,7 +283,7 @@ describe('sendAndWait', () => {
 
 describe('heartbeat', () => {
   it('closes a peer that stops answering pings', async () => {
-    const [a, b] = createFakePair()
+    const [a, b] = createTappedPair()
     const client = new Session({
       connection: b,
       role: 'client',
@@ -313,9 +318,13 @@ describe('heartbeat', () => {
 describe('bad input', () => {
   it('decode errors are counted and reported; the session stays', async () => {
     const errors: Error[] = []
-    const { client, b } = await pair({ client: { onError: (e) => errors.push(e) } })
-    b.decodeError(new ChecksumMismatchError(200, 2, 1, 2, 3))
-    b.decodeError(new UnknownMessageTypeError(999, 0, 3))
+    // Real decode errors: a frame with a bad CRC and one whose code the client's registry does not know.
+    const { client, a } = await pair({ client: { onError: (e) => errors.push(e) }, transport: { registry } })
+    const bad = encodeFrame({ code: CHAT.code, requestId: 1, payload: new Uint8Array([1, 2]) })
+    bad[bad.length - 1]! ^= 0xff
+    a.sendEncoded(bad)
+    a.sendEncoded(encodeFrame({ code: 250, requestId: 2, payload: new Uint8Array([3]) }))
+    await ticks()
     expect(client.stats.droppedFrames.checksum).toBe(1)
     expect(client.stats.droppedFrames.unknownType).toBe(1)
     expect(errors.map((e) => e.name)).toEqual(['ChecksumMismatchError', 'UnknownMessageTypeError'])

@@ -1,4 +1,10 @@
-import { type CodecError, type Frame, HEADER_SIZE } from '@veltix/codec'
+import {
+  ChecksumMismatchError,
+  type CodecError,
+  type Frame,
+  HEADER_SIZE,
+  UnknownMessageTypeError,
+} from '@veltix/codec'
 import type {
   CloseInfo,
   CloseReason,
@@ -140,8 +146,8 @@ export abstract class ConnectionBase implements Connection {
   }
 
   protected deliverDecodeError(error: CodecError): void {
-    if (error.name === 'ChecksumMismatchError') this.stats.checksumErrors++
-    else if (error.name === 'UnknownMessageTypeError') this.stats.unknownTypes++
+    if (error instanceof ChecksumMismatchError) this.stats.checksumErrors++
+    else if (error instanceof UnknownMessageTypeError) this.stats.unknownTypes++
     this.opts.logger.warning(`transport: ${error.message}`, { connection: this.id })
     try {
       this.handler?.decodeError?.(error)

@@ -24,8 +24,6 @@ export const DEFAULT_CONNECT_TIMEOUT = 10_000
  * destroying the socket (waiting avoids a reset that could discard data the peer has not read yet).
  */
 export const DEFAULT_CLOSE_TIMEOUT = 2_000
-/** Message type code of the frame sent to a connection refused by `maxConnection` (ERROR). Same as `ERROR.code` of `@veltix/codec`. */
-export const MAX_CONNECTIONS_ERROR_CODE = 20
 
 /** Write coalescing: a connection flushes early once this many bytes are queued in one tick. */
 export const FLUSH_THRESHOLD: Record<PerformanceMode, number> = {
@@ -38,12 +36,6 @@ export const KEEP_ALIVE_DELAY: Record<PerformanceMode, number> = {
   [PerformanceMode.LOW]: 60_000,
   [PerformanceMode.BALANCED]: 30_000,
   [PerformanceMode.HIGH]: 10_000,
-}
-/** Worker core: bytes of inbound/outbound work a batch may hold before it is posted early. */
-export const WORKER_BATCH_BYTES: Record<PerformanceMode, number> = {
-  [PerformanceMode.LOW]: 64 * 1024,
-  [PerformanceMode.BALANCED]: 256 * 1024,
-  [PerformanceMode.HIGH]: 1024 * 1024,
 }
 /**
  * Worker core: frames of at least this many bytes (header + payload) have their CRC-32 computed in a worker

@@ -38,9 +38,9 @@ export type {
   ConnectionStats,
   SendResult,
 } from './connection.js'
+// The defaults of the options a user can set (internal tunings stay internal: see the README).
 export {
   DEFAULT_BUFFER_SIZE,
-  DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_HOST,
@@ -48,12 +48,6 @@ export {
   DEFAULT_OVERFLOW_POLICY,
   DEFAULT_PERFORMANCE_MODE,
   DEFAULT_SOCKET_CORE,
-  FLUSH_THRESHOLD,
-  KEEP_ALIVE_DELAY,
-  MAX_CONNECTIONS_ERROR_CODE,
-  WORKER_BATCH_BYTES,
-  WORKER_MAX_INFLIGHT_IN,
-  WORKER_OFFLOAD_BYTES,
 } from './constants.js'
 export {
   AbortError,
@@ -67,7 +61,7 @@ export {
   WorkerCrashError,
 } from './errors.js'
 export { type ConnectionPairInit, createConnectionPair } from './pair.js'
-export { encodeRefusal, refuseConnection } from './refusal.js'
+export { refuseConnection } from './refusal.js'
 export { createServerTransport } from './server.js'
 export {
   BufferSize,

@@ -9,7 +9,6 @@ import {
   DEFAULT_PERFORMANCE_MODE,
   FLUSH_THRESHOLD,
   KEEP_ALIVE_DELAY,
-  WORKER_BATCH_BYTES,
 } from './constants.js'
 import { BufferSize, PerformanceMode, type TransportInit } from './types.js'
 
@@ -27,7 +26,6 @@ export interface ResolvedOptions {
   flushOnImmediate: boolean
   keepAliveDelay: number
   closeTimeout: number
-  workerBatchBytes: number
   logger: LoggerLike
 }
 
@@ -74,7 +72,6 @@ export function resolveOptions(init: TransportInit & { closeTimeout?: number }):
     flushOnImmediate: performanceMode === PerformanceMode.HIGH,
     keepAliveDelay: KEEP_ALIVE_DELAY[performanceMode],
     closeTimeout: positive('closeTimeout', init.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT),
-    workerBatchBytes: WORKER_BATCH_BYTES[performanceMode],
     logger: init.logger ?? noopLogger,
   }
   return intern(resolved)
@@ -99,7 +96,6 @@ function intern(o: ResolvedOptions): ResolvedOptions {
     l.flushOnImmediate === o.flushOnImmediate &&
     l.keepAliveDelay === o.keepAliveDelay &&
     l.closeTimeout === o.closeTimeout &&
-    l.workerBatchBytes === o.workerBatchBytes &&
     l.logger === o.logger
   ) {
     return l

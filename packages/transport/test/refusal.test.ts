@@ -1,6 +1,7 @@
 import { decodeFrame, ERROR } from '@veltix/codec'
 import { describe, expect, it } from 'vitest'
-import { createConnectionPair, encodeRefusal, refuseConnection } from '../src/index.js'
+import { createConnectionPair, refuseConnection } from '../src/index.js'
+import { encodeRefusal } from '../src/internal.js'
 import { Recorder } from './helpers.js'
 
 describe('refusal ERROR frames', () => {

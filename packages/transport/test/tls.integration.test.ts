@@ -152,10 +152,10 @@ describe.skipIf(pki === undefined)('TLS', () => {
         expect(err).toBeInstanceOf(TlsError)
         expect(err).toBeInstanceOf(ConnectError)
         expect(err.name).toBe('TlsError')
-        expect(err.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE')
+        expect(err.causeCode).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE')
         const other = await tryConnect(port, { ca: pki!.otherCa }).catch((e) => e)
         expect(other).toBeInstanceOf(TlsError)
-        expect(other.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE')
+        expect(other.causeCode).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE')
         expect(accepted.length).toBe(0)
       })
 
@@ -163,7 +163,7 @@ describe.skipIf(pki === undefined)('TLS', () => {
         const { port, accepted } = await startServer()
         const err = await tryConnect(port, { ca: pki!.ca, servername: 'wrong.example' }).catch((e) => e)
         expect(err).toBeInstanceOf(TlsError)
-        expect(err.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID')
+        expect(err.causeCode).toBe('ERR_TLS_CERT_ALTNAME_INVALID')
         // the right name (the certificate's DNS entry) is accepted
         const ok = await tryConnect(port, { ca: pki!.ca, servername: 'localhost' })
         expect(ok.authorized).toBe(true)

@@ -1,12 +1,12 @@
 import type * as net from 'node:net'
 import { ChecksumMismatchError, encodeFrame, FrameTooLargeError } from '@veltix/codec'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { WORKER_OFFLOAD_BYTES } from '../src/constants.js'
 import {
   createServerTransport,
   type ServerTransport,
   type ServerTransportInit,
   SocketCore,
-  WORKER_OFFLOAD_BYTES,
 } from '../src/index.js'
 import { WorkerLink } from '../src/worker/worker-pool.js'
 import { activeResources, Recorder, rawConnect, tick, waitFor } from './helpers.js'
@@ -106,7 +106,7 @@ describe('worker core: large inbound frames', () => {
     const e = rec.errors[0]!
     expect(e).toBeInstanceOf(ChecksumMismatchError)
     expect(e.name).toBe('ChecksumMismatchError')
-    expect((e as ChecksumMismatchError).code).toBe(201)
+    expect((e as ChecksumMismatchError).messageCode).toBe(201)
     expect((e as ChecksumMismatchError).size).toBe(150_000)
     expect((e as ChecksumMismatchError).requestId).toBe(2)
     expect(rec.conn.stats.checksumErrors).toBe(1)

@@ -12,13 +12,12 @@ import {
   type DisconnectState,
   fingerprint,
   NotConnectedError,
-  type OfflineQueueInit,
   Reconnector,
   type Session,
   type WaitOptions,
 } from '@veltix/session'
 import type { Connection } from '@veltix/transport'
-import { invoke } from './callbacks.js'
+import { fanOut, Subscribers } from './callbacks.js'
 import { clientInfoOf } from './client-info.js'
 import { ClientConfig, type ClientConfigInit } from './config.js'
 import { Events } from './events.js'
@@ -27,15 +26,8 @@ import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
 
-/** `new Client(init)` options beyond the reference's `ClientConfig`. */
-export interface ClientInit extends ClientConfigInit {
-  /**
-   * Messages sent with `getSender().send()` while a reconnect is pending are queued (bounded) and sent after
-   * the next handshake when this is set; `send` then returns true for a queued message. Default `false`:
-   * `send` returns false whenever there is no live connection.
-   */
-  offlineQueue?: OfflineQueueInit | false
-}
+/** `new Client(init)` options: the reference's `ClientConfig` fields and ours (`offlineQueue` included). */
+export interface ClientInit extends ClientConfigInit {}
 
 function sessionStats(s: Session, extraOut: number, extraBytes: number): ConnectionStats {
   const st = s.stats
@@ -118,8 +110,11 @@ export class Client {
   #closedStats: ConnectionStats | undefined
   #reconnects = 0
   #failedAttempts = 0
-  #onConnect: (() => unknown) | undefined
-  #onDisconnect: ((state: DisconnectState) => unknown) | undefined
+  readonly #onConnect = new Subscribers<[]>()
+  readonly #onDisconnect = new Subscribers<[state: DisconnectState]>()
+  readonly #onRecv: Subscribers<[response: Response]>
+  /** Resolved when the client is closed for good (made on demand by `waitUntilClosed`). */
+  #closedWait: { promise: Promise<void>; resolve: () => void } | undefined
   #lastError: Error | undefined
 
   constructor(config: ClientInit | ClientConfig = {}) {
@@ -129,7 +124,16 @@ export class Client {
     this.registry = new MessageTypeRegistry()
     this.#router = new Router<Client>({ concurrency: c.concurrency, logger: this.#logger })
     this.requestHandler = new RequestHandler(this.#router, this.registry)
-    const offlineQueue = config instanceof ClientConfig ? false : (config.offlineQueue ?? false)
+    const router = this.#router
+    const onRecv = new Subscribers<[response: Response]>(() => {
+      const list = onRecv.list
+      // One argument, as documented (the router passes the client as a second one).
+      router.setReceiveCallback(
+        list.length === 0 ? undefined : fanOut(list.map((cb) => (response: Response) => cb(response))),
+      )
+    })
+    this.#onRecv = onRecv
+    const offlineQueue = c.offlineQueue
     this.#rc = new Reconnector({
       transport: {
         host: c.serverAddr,
@@ -244,6 +248,51 @@ export class Client {
     return this.#sender
   }
 
+  /** The sender (as `getSender()`). */
+  get sender(): Sender {
+    return this.#sender
+  }
+
+  /**
+   * Sends `request` to the server: true when the connection accepted it (or, with `offlineQueue`, queued
+   * it); false, never a throw, when there is no live connection or its queue is full.
+   */
+  send(request: Request): boolean {
+    return this.#sender.send(request)
+  }
+
+  /**
+   * Resolves once the client is closed for good: after `disconnect()`, or a loss or failed attempt that is
+   * not retried (`ON_DISCONNECT` with `permanent: true`); at once when it is not connected nor trying to be.
+   */
+  waitUntilClosed(): Promise<void> {
+    const state = this.#rc.state
+    if (state === 'idle' || state === 'stopped') return Promise.resolve()
+    if (this.#closedWait === undefined) {
+      let resolve!: () => void
+      const promise = new Promise<void>((r) => {
+        resolve = r
+      })
+      this.#closedWait = { promise, resolve }
+    }
+    return this.#closedWait.promise
+  }
+
+  /** Subscribes to `ON_CONNECT ()`, beside `setCallback`'s; returns the unsubscribe. */
+  onConnect(listener: () => unknown): () => void {
+    return this.#onConnect.add(listener)
+  }
+
+  /** Subscribes to `ON_RECV (response)` (messages no route took), beside `setCallback`'s; returns the unsubscribe. */
+  onRecv(listener: (response: Response) => unknown): () => void {
+    return this.#onRecv.add(listener)
+  }
+
+  /** Subscribes to `ON_DISCONNECT (state)`, beside `setCallback`'s; returns the unsubscribe. */
+  onDisconnect(listener: (state: DisconnectState) => unknown): () => void {
+    return this.#onDisconnect.add(listener)
+  }
+
   /** `ON_CONNECT ()`: after each handshake (the first and every reconnect). */
   setCallback(event: Events.ON_CONNECT, callback: (() => unknown) | undefined): void
   /** `ON_RECV (response)`: a message no route took. */
@@ -253,16 +302,14 @@ export class Client {
   setCallback(event: Events, callback: ((...args: never[]) => unknown) | undefined): void {
     switch (event) {
       case Events.ON_CONNECT:
-        this.#onConnect = callback as (() => unknown) | undefined
+        this.#onConnect.set(callback as (() => unknown) | undefined)
         return
       case Events.ON_DISCONNECT:
-        this.#onDisconnect = callback as ((state: DisconnectState) => unknown) | undefined
+        this.#onDisconnect.set(callback as ((state: DisconnectState) => unknown) | undefined)
         return
-      case Events.ON_RECV: {
-        const cb = callback as ((response: Response) => unknown) | undefined
-        this.#router.setReceiveCallback(cb === undefined ? undefined : (response) => cb(response))
+      case Events.ON_RECV:
+        this.#onRecv.set(callback as ((response: Response) => unknown) | undefined)
         return
-      }
       default:
         throw new TypeError(`unknown event ${String(event)}`)
     }
@@ -370,14 +417,18 @@ export class Client {
     this.#current = session
     this.#lastError = undefined
     if (reconnected) this.#reconnects++
-    invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect)
+    this.#onConnect.emit(this.#logger, 'ON_CONNECT callback')
   }
 
   #disconnected(state: DisconnectState): void {
     if (state.error !== undefined) this.#lastError = state.error
     if (this.#current?.closed) this.#fold()
     else if (state.reason !== DisconnectReason.MANUAL) this.#failedAttempts++
-    invoke(this.#logger, 'ON_DISCONNECT callback', this.#onDisconnect, state)
+    this.#onDisconnect.emit(this.#logger, 'ON_DISCONNECT callback', state)
+    if (state.permanent) {
+      this.#closedWait?.resolve()
+      this.#closedWait = undefined
+    }
   }
 
   #broadcast(request: Request, to: Connection[]): number {

@@ -342,21 +342,24 @@ export class ServerCluster {
     return a
   }
 
+  /** This node's clients matching `filter`. */
+  #select(filter: ClusterFilter): ClientInfo[] {
+    const except =
+      filter.except === undefined || filter.except.length === 0 ? undefined : new Set(filter.except)
+    const out: ClientInfo[] = []
+    for (const c of this.#server.clients()) {
+      if (matchesTag(c, filter.tag) && (except === undefined || !except.has(c.id))) out.push(c)
+    }
+    return out
+  }
+
   #hostFor(): ClusterHost {
     if (this.#host !== undefined) return this.#host
     const server = this.#server
     const byId = this.#byId
     const nodeId = this.nodeId
     const handlers = this.#handlers
-    const select = (filter: ClusterFilter): ClientInfo[] => {
-      const except =
-        filter.except === undefined || filter.except.length === 0 ? undefined : new Set(filter.except)
-      const out: ClientInfo[] = []
-      for (const c of server.clients()) {
-        if (matchesTag(c, filter.tag) && (except === undefined || !except.has(c.id))) out.push(c)
-      }
-      return out
-    }
+    const select = (filter: ClusterFilter) => this.#select(filter)
     this.#host = {
       nodeId,
       logger: server.logger,

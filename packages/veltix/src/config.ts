@@ -2,13 +2,14 @@ import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, MAX_FRAME_SIZE_LIMIT } from '@ve
 import type { LoggerLike } from '@veltix/logger'
 import {
   type ClientAuthPolicy,
-  createClientHandshake,
   FileTrustStore,
   type IdentityKeyPair,
   type KeyPin,
   loadIdentity,
   MemoryTrustStore,
+  type OfflineQueueInit,
   type TrustStore,
+  validateEncryption,
 } from '@veltix/session'
 import {
   BufferSize,
@@ -18,6 +19,7 @@ import {
   SocketCore,
 } from '@veltix/transport'
 import type { ClusterAdapter } from './cluster.js'
+import { CLIENT_OPTIONS, checkOptions, SERVER_OPTIONS } from './config-keys.js'
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_ENCRYPTION,
@@ -32,6 +34,7 @@ import {
 } from './constants.js'
 import { defaultLogger } from './default-logger.js'
 import { ConfigError } from './errors.js'
+import { checkListeners, type Listener } from './listeners.js'
 
 /**
  * What happens to a frame whose type code was never declared on this side (routed, or registered with
@@ -151,6 +154,8 @@ export interface ServerConfigInit extends CommonConfigInit {
   limits?: LimitsInit
   /** Serve TLS instead of plain TCP (node:tls `createServer` options; `cert` and `key` required). Default: plain TCP. */
   tls?: ServerTlsOptions
+  /** More sources of clients, started and closed with the server, e.g. `webSocketListener()` of `@veltix/websocket`. */
+  listeners?: readonly Listener[]
   /** Scale-out: a cluster adapter (`redisCluster(...)` from `@veltix/redis`); `server.cluster` then reaches every node. */
   cluster?: ClusterAdapter
 }
@@ -189,6 +194,12 @@ export interface ClientConfigInit extends CommonConfigInit {
   token?: string | Uint8Array
   /** Connect over TLS (node:tls options; the server's certificate is verified, `ca` for a private one). Default: plain TCP. */
   tls?: ClientTlsOptions
+  /**
+   * Messages sent with `send()` while a reconnect is pending are queued (bounded) and sent after the next
+   * handshake when this is set; `send` then returns true for a queued message. Default `false`: `send`
+   * returns false whenever there is no live connection.
+   */
+  offlineQueue?: OfflineQueueInit | false
 }
 
 abstract class CommonConfig {
@@ -205,7 +216,10 @@ abstract class CommonConfig {
   readonly heartbeat: { interval: number; timeout?: number } | false
   readonly logger: LoggerLike
 
-  constructor(init: CommonConfigInit) {
+  constructor(init: CommonConfigInit, side: 'Server' | 'Client') {
+    // Before anything is read: a key this side does not know (or one reserved for a later release) throws.
+    if (side === 'Server') checkOptions(init, side, SERVER_OPTIONS, CLIENT_OPTIONS)
+    else checkOptions(init, side, CLIENT_OPTIONS, SERVER_OPTIONS)
     const enc = init.encryption ?? DEFAULT_ENCRYPTION
     if (enc !== 'off' && enc !== 'optional' && enc !== 'required') {
       throw new ConfigError('encryption', `must be 'off', 'optional' or 'required', got ${String(enc)}`)
@@ -264,10 +278,12 @@ export class ServerConfig extends CommonConfig {
   readonly authenticate: ((info: AuthInfo) => boolean | Promise<boolean>) | undefined
   readonly limits: Required<LimitsInit>
   readonly tls: ServerTlsOptions | undefined
+  readonly listeners: readonly Listener[]
   readonly cluster: ClusterAdapter | undefined
 
   constructor(init: ServerConfigInit = {}) {
-    super(init)
+    super(init, 'Server')
+    this.listeners = checkListeners(init.listeners)
     this.host = str('host', init.host, DEFAULT_HOST)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
     const max = int('maxConnection', init.maxConnection, DEFAULT_MAX_CONNECTION, -1, 2 ** 31)
@@ -331,9 +347,11 @@ export class ClientConfig extends CommonConfig {
   readonly clientIdentity: IdentityKeyPair | undefined
   readonly token: string | Uint8Array | undefined
   readonly tls: ClientTlsOptions | undefined
+  /** See `ClientConfigInit.offlineQueue` (default `false`). */
+  readonly offlineQueue: OfflineQueueInit | false
 
   constructor(init: ClientConfigInit = {}) {
-    super(init)
+    super(init, 'Client')
     this.serverAddr = str('serverAddr', init.serverAddr, DEFAULT_SERVER_ADDR)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
     this.retry = int('retry', init.retry, DEFAULT_RETRY, 0, Number.MAX_SAFE_INTEGER)
@@ -360,6 +378,11 @@ export class ClientConfig extends CommonConfig {
       throw new ConfigError('token', 'must be a string or a Uint8Array')
     }
     this.token = t
+    const oq = init.offlineQueue ?? false
+    if (oq !== false && (typeof oq !== 'object' || oq === null)) {
+      throw new ConfigError('offlineQueue', 'must be false or { maxMessages?, maxBytes? }')
+    }
+    this.offlineQueue = oq
     if (this.encryption !== 'off') {
       if (this.serverKey === undefined && this.trustStore === undefined && !this.allowUnverified) {
         throw new ConfigError(
@@ -369,7 +392,7 @@ export class ClientConfig extends CommonConfig {
       }
       try {
         // Validates the pins and the combination once, here, rather than on every connection attempt.
-        createClientHandshake(this.handshakeInit())
+        validateEncryption(this.handshakeInit(), 'client')
       } catch (error) {
         throw new ConfigError('serverKey', (error as Error).message)
       }

@@ -2,10 +2,16 @@
 /** Server listening address when none is given (every IPv4 interface, as the reference). */
 
 /**
- * `DEFAULT_HANDSHAKE_TIMEOUT` (5000 ms, the reference's 5 s), `DEFAULT_RETRY` (0: no reconnection attempt, as
- * the reference) and `DEFAULT_RETRY_DELAY` (1000 ms between attempts): the session's.
+ * `DEFAULT_HANDSHAKE_TIMEOUT` (5000 ms, the reference's 5 s), `DEFAULT_REQUEST_TIMEOUT` (5000 ms: the
+ * `sendAndWait` / `ping` deadline when none is given, the reference's 5 s), `DEFAULT_RETRY` (0: no
+ * reconnection attempt, as the reference) and `DEFAULT_RETRY_DELAY` (1000 ms between attempts): the session's.
  */
-export { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_RETRY, DEFAULT_RETRY_DELAY } from '@veltix/session'
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_REQUEST_TIMEOUT,
+  DEFAULT_RETRY,
+  DEFAULT_RETRY_DELAY,
+} from '@veltix/session'
 export { DEFAULT_HOST } from '@veltix/transport'
 /** Port when none is given (the reference's default). Use 0 for any free port. */
 export const DEFAULT_PORT = 8080
@@ -13,8 +19,6 @@ export const DEFAULT_PORT = 8080
 export const DEFAULT_SERVER_ADDR = '127.0.0.1'
 /** Simultaneous connections a server accepts; -1 = unlimited (the reference's default). */
 export const DEFAULT_MAX_CONNECTION = -1
-/** `sendAndWait` / `ping` deadline when none is given, in ms (the reference's 5 s). */
-export const DEFAULT_REQUEST_TIMEOUT = 5000
 /** TCP connect deadline of one client attempt, in ms. */
 export const DEFAULT_CONNECT_TIMEOUT = 5000
 /** End-to-end encryption unless configured: off (plain 1.6.3, as the reference). */

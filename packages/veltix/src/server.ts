@@ -13,13 +13,14 @@ import {
 } from '@veltix/session'
 import { type Connection, createServerTransport, type ServerTransport } from '@veltix/transport'
 import { broadcast } from './broadcast.js'
-import { invoke, report } from './callbacks.js'
+import { fanOut, report, Subscribers } from './callbacks.js'
 import { type ClientConnection, type ClientInfo, clientInfoOf, clientSource } from './client-info.js'
 import { ServerCluster } from './cluster.js'
 import { type AuthInfo, ServerConfig, type ServerConfigInit } from './config.js'
 import { ServerStateError, UnknownClientError } from './errors.js'
 import { Events } from './events.js'
 import { Limits } from './limits.js'
+import { admitTotal, closeListeners, listenerContext, startListeners } from './listeners.js'
 import { Peer } from './peer.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SenderBackend, type SendTarget } from './sender.js'
@@ -70,8 +71,12 @@ export class Server {
   /** Every connection ever seen, for lookups after close (`sendAndWait` on a gone client rejects cleanly). */
   readonly #known = new WeakMap<Connection, Peer>()
   readonly #counters = new ServerCounters()
-  #onConnect: ((client: ClientInfo) => unknown) | undefined
-  #onDisconnect: ((client: ClientInfo, info: ServerDisconnectInfo) => unknown) | undefined
+  readonly #onConnect = new Subscribers<[client: ClientInfo]>()
+  readonly #onDisconnect = new Subscribers<[client: ClientInfo, info: ServerDisconnectInfo]>()
+  readonly #onRecv: Subscribers<[client: ClientInfo, response: Response]>
+  /** Resolved by the next `closeAll()` that is not part of a `restart()` (made on demand). */
+  #closedWait: { promise: Promise<void>; resolve: () => void } | undefined
+  #restarting = false
   readonly #identity: IdentityKeyPair | undefined
   readonly #encryption: SessionEncryptionInit | undefined
   readonly #limits: Limits
@@ -106,6 +111,17 @@ export class Server {
       describe: (client) => client.toString(),
     })
     this.requestHandler = new RequestHandler(this.#router, this.registry)
+    const router = this.#router
+    const onRecv = new Subscribers<[client: ClientInfo, response: Response]>(() => {
+      // The router takes one receive callback: the subscribers fanned out, in the router's argument order.
+      const list = onRecv.list
+      router.setReceiveCallback(
+        list.length === 0
+          ? undefined
+          : fanOut(list.map((cb) => (response: Response, client: ClientInfo) => cb(client, response))),
+      )
+    })
+    this.#onRecv = onRecv
     this.#sender = new Sender(this.#senderBackend() as SenderBackend<unknown>)
     this.cluster = new ServerCluster(
       {
@@ -179,6 +195,8 @@ export class Server {
       try {
         this.#address = await transport.listen()
         this.#boundPort = this.#address.port
+        const accept = (conn: Connection): void => this.#accept(conn)
+        await startListeners(this.config.listeners, listenerContext(this.config, this.registry, accept))
         this.#state = 'listening'
         this.#logger.info(`Server listening on ${this.#address.host}:${this.#address.port}`)
         await this.cluster.attach()
@@ -186,6 +204,9 @@ export class Server {
         this.#transport = undefined
         this.#state = 'idle'
         await transport.close().catch(() => {})
+        // Not listening after all (also when a restart() could not listen again): waiters are done.
+        this.#closedWait?.resolve()
+        this.#closedWait = undefined
         throw error
       }
     })()
@@ -214,7 +235,7 @@ export class Server {
       // Encrypted clients are told the end is deliberate (close-notify), not a truncation.
       for (const p of this.#peers.values()) p.session?.sendCloseNotify()
       try {
-        await transport.close()
+        await Promise.all([transport.close(), closeListeners(this.config.listeners, this.#logger)])
       } finally {
         // Every connection is closed by now; a session whose close report is still on its way is destroyed.
         for (const peer of [...this.#peers.values()]) peer.session?.destroy()
@@ -225,14 +246,110 @@ export class Server {
         this.#state = 'idle'
         this.#closing = undefined
         this.#logger.info('Server closed')
+        if (!this.#restarting) {
+          this.#closedWait?.resolve()
+          this.#closedWait = undefined
+        }
       }
     })()
     return this.#closing
   }
 
+  /**
+   * `closeAll()` then `start()`: every client is disconnected (`ON_DISCONNECT` for each), the server listens
+   * again on the same port (also when configured with port 0); routes, callbacks, listeners and the stats
+   * are kept. `waitUntilClosed()` does not resolve for it. Rejects as `start()` does.
+   */
+  async restart(): Promise<void> {
+    this.#restarting = true
+    try {
+      await this.closeAll()
+    } finally {
+      this.#restarting = false
+    }
+    await this.start()
+  }
+
+  /**
+   * Resolves once the server is closed by `closeAll()` (not by a `restart()`); at once when it is not
+   * started. For programs that run until something shuts the server down.
+   */
+  waitUntilClosed(): Promise<void> {
+    if (this.#state === 'idle' && !this.#restarting) return Promise.resolve()
+    if (this.#closedWait === undefined) {
+      let resolve!: () => void
+      const promise = new Promise<void>((r) => {
+        resolve = r
+      })
+      this.#closedWait = { promise, resolve }
+    }
+    return this.#closedWait.promise
+  }
+
   /** The sender: `send(request, client.conn)` and `broadcast(request, conns, except?)`. */
   getSender(): Sender {
     return this.#sender
+  }
+
+  /** The sender (as `getSender()`). */
+  get sender(): Sender {
+    return this.#sender
+  }
+
+  /**
+   * Sends `request` to `client` (a `ClientInfo` or its `conn`) through its session: true when the connection
+   * accepted it; false, never a throw, when it is closing, closed, full, or not a client of this server.
+   */
+  send(request: Request, client: SendTarget): boolean {
+    return this.#sender.send(request, client)
+  }
+
+  /**
+   * Sends `request` to every connected client but those in `except` (`ClientInfo`s or their `conn`s),
+   * encoding the frame once; returns how many connections accepted it.
+   */
+  broadcast(request: Request, options: { except?: Iterable<SendTarget> } = {}): number {
+    return this.#sender.broadcast(request, undefined, options.except)
+  }
+
+  /**
+   * Closes one client gracefully (what was queued is flushed; encrypted: close-notify first; `ON_DISCONNECT`
+   * fires). Resolves true once it is closed; false when it is not an open client of this server.
+   */
+  async closeClient(client: SendTarget): Promise<boolean> {
+    const peer = this.#peerOf(client)
+    if (peer === undefined || peer.ended || peer.conn.closed) return false
+    await peer.closeGracefully()
+    return true
+  }
+
+  /**
+   * Connected clients with the tag `key` — and, when `value` is given, with that value (compared with
+   * `Object.is`; a tag added without a value holds `true`) — in connection order.
+   */
+  getClientsByTag(key: string, ...value: [] | [unknown]): ClientInfo[] {
+    const out: ClientInfo[] = []
+    const any = value.length === 0
+    for (const p of this.#peers.values()) {
+      if (!p.live || !p.info.hasTag(key)) continue
+      if (any || Object.is(p.info.getTag(key), value[0])) out.push(p.info)
+    }
+    return out
+  }
+
+  /** Subscribes to `ON_CONNECT (client)`, beside `setCallback`'s; returns the unsubscribe. */
+  onConnect(listener: (client: ClientInfo) => unknown): () => void {
+    return this.#onConnect.add(listener)
+  }
+
+  /** Subscribes to `ON_RECV (client, response)` (messages no route took), beside `setCallback`'s; returns the unsubscribe. */
+  onRecv(listener: (client: ClientInfo, response: Response) => unknown): () => void {
+    return this.#onRecv.add(listener)
+  }
+
+  /** Subscribes to `ON_DISCONNECT (client, info)`, beside `setCallback`'s; returns the unsubscribe. */
+  onDisconnect(listener: (client: ClientInfo, info: ServerDisconnectInfo) => unknown): () => void {
+    return this.#onDisconnect.add(listener)
   }
 
   /** Clients that completed the handshake and have not disconnected, in connection order. */
@@ -268,20 +385,16 @@ export class Server {
   setCallback(event: Events, callback: ((...args: never[]) => unknown) | undefined): void {
     switch (event) {
       case Events.ON_CONNECT:
-        this.#onConnect = callback as ((client: ClientInfo) => unknown) | undefined
+        this.#onConnect.set(callback as ((client: ClientInfo) => unknown) | undefined)
         return
       case Events.ON_DISCONNECT:
-        this.#onDisconnect = callback as
-          | ((client: ClientInfo, info: ServerDisconnectInfo) => unknown)
-          | undefined
-        return
-      case Events.ON_RECV: {
-        const cb = callback as ((client: ClientInfo, response: Response) => unknown) | undefined
-        this.#router.setReceiveCallback(
-          cb === undefined ? undefined : (response, client) => cb(client, response),
+        this.#onDisconnect.set(
+          callback as ((client: ClientInfo, info: ServerDisconnectInfo) => unknown) | undefined,
         )
         return
-      }
+      case Events.ON_RECV:
+        this.#onRecv.set(callback as ((client: ClientInfo, response: Response) => unknown) | undefined)
+        return
       default:
         throw new TypeError(`unknown event ${String(event)}`)
     }
@@ -377,6 +490,7 @@ export class Server {
 
   #accept(conn: Connection): void {
     this.#counters.acceptedTotal++
+    if (!admitTotal(conn, this.config.maxConnection, this.#peers.size, this.#logger)) return
     if (this.#limits.perAddress && !this.#limits.admit(conn)) return
     const peer = new Peer(conn, this.cluster.nextClientId())
     this.#peers.set(conn, peer)
@@ -424,7 +538,7 @@ export class Server {
           this.#logger.debug('client connected', { peer: peer.info.toString() })
         }
         this.cluster.track(peer.info)
-        invoke(this.#logger, 'ON_CONNECT callback', this.#onConnect, peer.info)
+        this.#onConnect.emit(this.#logger, 'ON_CONNECT callback', peer.info)
       },
       onMessage: this.#limits.perConnection
         ? (response, session) => {
@@ -455,7 +569,7 @@ export class Server {
     if (peer.handshakeDone) {
       const out: ServerDisconnectInfo = { reason: info.reason }
       if (info.error !== undefined) out.error = info.error
-      invoke(this.#logger, 'ON_DISCONNECT callback', this.#onDisconnect, peer.info, out)
+      this.#onDisconnect.emit(this.#logger, 'ON_DISCONNECT callback', peer.info, out)
     }
   }
 }

@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 const PKG = fileURLToPath(new URL('../', import.meta.url))
 // What the command-line and pack tests run: the built bin and the typings CommonJS consumers read.
-const OUTPUTS = ['dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.cts']
+const OUTPUTS = ['dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/browser.js']
 
 function newest(dir: string): number {
   let t = 0
@@ -27,12 +26,12 @@ function oldestOutput(): number {
 }
 
 /**
- * The bin and the packed tarball are built code: rebuild dist/ (tsup, as `pnpm build` does) when a source
- * file or package.json is newer than it, so `pnpm --filter veltix test` never tests a stale build.
+ * The bin and the packed tarball are built code: rebuild dist/ (the package's own `build` script, every
+ * tsup config it runs) when a source file or package.json is newer than it, so `pnpm --filter veltix test`
+ * never tests a stale build.
  */
 export default async function setup(): Promise<void> {
   const sources = Math.max(newest(join(PKG, 'src')), statSync(join(PKG, 'package.json')).mtimeMs)
   if (oldestOutput() >= sources) return
-  const tsup = join(createRequire(import.meta.url).resolve('tsup/package.json'), '../dist/cli-default.js')
-  await promisify(execFile)(process.execPath, [tsup, '--silent'], { cwd: PKG, timeout: 120_000 })
+  await promisify(execFile)('pnpm', ['run', '--silent', 'build'], { cwd: PKG, timeout: 180_000 })
 }

@@ -21,6 +21,7 @@
  * await server.start() // TCP on 8080, WebSocket on ws://host:8081/veltix
  * ```
  */
+export { connectWebSocket, type WebSocketConnectInit } from './connect.js'
 export { CloseCode, DEFAULT_CLOSE_TIMEOUT } from './constants.js'
 export {
   FrameChecksumError,

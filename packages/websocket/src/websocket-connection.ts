@@ -18,11 +18,14 @@ import {
   type Connection,
   type ConnectionHandler,
   type ConnectionStats,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_OVERFLOW_POLICY,
   OverflowError,
   type SendResult,
 } from '@veltix/transport'
 import { WebSocket } from 'ws'
-import { CloseCode, FLUSH_THRESHOLD, LARGE_FRAME } from './constants.js'
+import { CloseCode, DEFAULT_CLOSE_TIMEOUT, FLUSH_THRESHOLD, LARGE_FRAME } from './constants.js'
 import {
   FrameChecksumError,
   MessageTooLargeError,
@@ -31,6 +34,7 @@ import {
   type WebSocketListenerError,
   WebSocketProtocolError,
 } from './errors.js'
+import { headerSize, mask, writeHeader } from './ws-framing.js'
 
 const OPEN = 0
 const CLOSING = 1
@@ -39,6 +43,34 @@ const MIN_SLAB = 256
 /** Frames up to this size are copied into the tick's slab by `sendEncoded`; larger ones are shared, not copied. */
 const COPY_ENCODED = 4096
 const EMPTY: Buffer[] = []
+
+/** Outbound queue settings, as on TCP (all optional; the transport's defaults). */
+export interface QueueInit {
+  /** Outbound queue size above which `send` reports `'backpressure'` (default 1 MiB). */
+  highWaterMark?: number
+  /** Hard cap on a connection's outbound queue (default: max(32 MiB, 2 × maxMessageSize)). */
+  maxQueuedBytes?: number
+  /** Over the hard cap: refuse that send (`'error'`, default) or close the connection (`'close'`). */
+  overflowPolicy?: 'error' | 'close'
+  /** ms a graceful close waits for the peer's close frame before dropping the socket (default 2000). */
+  closeTimeout?: number
+}
+
+/** Fills the defaults of `QueueInit` (the hard cap fits two of the largest frames, as on TCP). */
+export function connectionOptions(
+  init: QueueInit,
+  base: Pick<WebSocketConnectionOptions, 'maxMessageSize' | 'maxPayload' | 'registry' | 'logger'>,
+): WebSocketConnectionOptions {
+  const max = base.maxMessageSize
+  return {
+    ...base,
+    highWaterMark: init.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
+    maxQueuedBytes:
+      init.maxQueuedBytes ?? Math.max(DEFAULT_MAX_QUEUED_BYTES, Number.isFinite(max) ? 2 * max : 0),
+    overflowPolicy: init.overflowPolicy ?? DEFAULT_OVERFLOW_POLICY,
+    closeTimeout: init.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+  }
+}
 
 /** What every connection of one listener shares (resolved once per listener). */
 export interface WebSocketConnectionOptions {
@@ -50,29 +82,6 @@ export interface WebSocketConnectionOptions {
   overflowPolicy: 'error' | 'close'
   closeTimeout: number
   logger: LoggerLike
-}
-
-/** Bytes of the WebSocket header of an unmasked (server to client) message of `len` bytes. */
-function headerSize(len: number): number {
-  return len < 126 ? 2 : len < 0x10000 ? 4 : 10
-}
-
-/** Writes the header of one final, unmasked binary WebSocket frame of `len` bytes; returns the offset past it. */
-function writeHeader(buf: Buffer, o: number, len: number): number {
-  buf[o] = 0x82 // FIN + opcode 2 (binary)
-  if (len < 126) {
-    buf[o + 1] = len
-    return o + 2
-  }
-  if (len < 0x10000) {
-    buf[o + 1] = 126
-    buf.writeUInt16BE(len, o + 2)
-    return o + 4
-  }
-  buf[o + 1] = 127
-  buf.writeUInt32BE(Math.floor(len / 0x1_0000_0000), o + 2)
-  buf.writeUInt32BE(len >>> 0, o + 6)
-  return o + 10
 }
 
 // `ws` error codes (WS_ERR_…) and the close code it sends for each, where it is not 1002.
@@ -116,6 +125,8 @@ export class WebSocketConnection implements Connection {
   readonly #ws: WebSocket
   readonly #socket: Socket
   readonly #opts: WebSocketConnectionOptions
+  /** Client side: every frame we write is masked (RFC 6455 §5.3); the server side writes unmasked frames. */
+  readonly #masked: boolean
   #handler: ConnectionHandler | undefined
   #state = OPEN
   #closeInfo: CloseInfo | undefined
@@ -132,6 +143,8 @@ export class WebSocketConnection implements Connection {
   #slabStart = 0
   #slabUsed = 0
   #queued = 0
+  /** The Veltix frame bytes in #queued (what `stats.bytesOut` counts once written: WebSocket headers are not). */
+  #queuedFrameBytes = 0
   #flushScheduled = false
   #closeTimer: NodeJS.Timeout | undefined
 
@@ -141,8 +154,10 @@ export class WebSocketConnection implements Connection {
     socket: Socket,
     request: { headers: { origin?: string | undefined }; url?: string | undefined },
     opts: WebSocketConnectionOptions,
+    role: 'server' | 'client' = 'server',
   ) {
     this.#ws = ws
+    this.#masked = role === 'client'
     this.#socket = socket
     this.#opts = opts
     this.remoteAddress = socket.remoteAddress ?? ''
@@ -220,18 +235,23 @@ export class WebSocketConnection implements Connection {
     if (len > opts.maxMessageSize) throw new FrameTooLargeError(code, len, opts.maxMessageSize)
     const before = this.bufferedAmount
     if (before + len > opts.maxQueuedBytes) return this.#overflow(before, len)
-    const h = headerSize(len)
+    const masked = this.#masked
+    const h = headerSize(len, masked)
     const ts = timestamp ?? Date.now()
     if (len >= LARGE_FRAME) {
       const buf = Buffer.allocUnsafe(h + len)
-      writeFrame(buf, writeHeader(buf, 0, len), code, requestId, payload, ts)
+      writeFrame(buf, writeHeader(buf, 0, len, masked), code, requestId, payload, ts)
+      if (masked) mask(buf, h, len)
       this.#seal()
       this.#push(buf)
     } else {
       const slab = this.#room(h + len)
       // The header is written past #slabUsed first: if writeFrame throws (bad code or id), nothing is queued.
-      this.#slabUsed = writeFrame(slab, writeHeader(slab, this.#slabUsed, len), code, requestId, payload, ts)
+      const at = writeHeader(slab, this.#slabUsed, len, masked)
+      this.#slabUsed = writeFrame(slab, at, code, requestId, payload, ts)
+      if (masked) mask(slab, at, len)
     }
+    this.#queuedFrameBytes += len
     this.#queueBytes(h + len)
     this.stats.framesOut++
     return this.#accepted(before + len)
@@ -252,7 +272,7 @@ export class WebSocketConnection implements Connection {
       const len = HEADER_SIZE + readU32(frames, o + 2)
       if (o + len > total)
         throw new MalformedFrameError(`sendEncoded: a ${len}-byte frame at ${o} runs past the ${total} bytes`)
-      wire += headerSize(len) + len
+      wire += headerSize(len, this.#masked) + len
       o += len
     }
     const before = this.bufferedAmount
@@ -261,21 +281,30 @@ export class WebSocketConnection implements Connection {
     for (let o = 0; o < total; ) {
       const len = HEADER_SIZE + readU32(frames, o + 2)
       const frame = frames.subarray(o, o + len)
-      const h = headerSize(len)
-      if (len <= COPY_ENCODED) {
-        const slab = this.#room(h + len)
-        const at = writeHeader(slab, this.#slabUsed, len)
-        slab.set(frame, at)
-        this.#slabUsed = at + len
+      const masked = this.#masked
+      if (len <= COPY_ENCODED || masked) {
+        // Copied: into the slab, or (masked, so never shared) a buffer of its own when large.
+        const h = headerSize(len, masked)
+        const buf = len < LARGE_FRAME ? this.#room(h + len) : Buffer.allocUnsafe(h + len)
+        const from = buf === this.#slab ? this.#slabUsed : 0
+        const at = writeHeader(buf, from, len, masked)
+        buf.set(frame, at)
+        if (masked) mask(buf, at, len)
+        if (buf === this.#slab) this.#slabUsed = at + len
+        else {
+          this.#seal()
+          this.#push(buf)
+        }
       } else {
-        const head = Buffer.allocUnsafe(h)
-        writeHeader(head, 0, len)
+        const head = Buffer.allocUnsafe(headerSize(len, false))
+        writeHeader(head, 0, len, false)
         this.#seal()
         this.#push(head)
         this.#push(Buffer.from(frame.buffer, frame.byteOffset, len))
       }
       o += len
     }
+    this.#queuedFrameBytes += total
     this.#queueBytes(wire)
     return this.#accepted(before + total)
   }
@@ -422,6 +451,7 @@ export class WebSocketConnection implements Connection {
     this.#chunks = EMPTY
     this.#slab = undefined
     this.#queued = 0
+    this.#queuedFrameBytes = 0
     this.#inbox = undefined
     this.#setReason('remote-end')
     this.#finish()
@@ -472,9 +502,10 @@ export class WebSocketConnection implements Connection {
     if (this.#queued === 0) return
     this.#seal()
     const chunks = this.#chunks
-    const bytes = this.#queued
+    const bytes = this.#queuedFrameBytes
     this.#chunks = EMPTY
     this.#queued = 0
+    this.#queuedFrameBytes = 0
     this.#slab = undefined // an idle connection keeps no buffer
     // After a close frame (ours or the peer's) nothing more may be written.
     if (this.#ws.readyState !== WebSocket.OPEN || !this.#socket.writable) return
@@ -548,6 +579,7 @@ export class WebSocketConnection implements Connection {
     this.#chunks = EMPTY
     this.#slab = undefined
     this.#queued = 0
+    this.#queuedFrameBytes = 0
     this.#ws.terminate()
   }
 

@@ -1,5 +1,5 @@
-import { type CodecError, decodeFrame, encodeFrame, type Frame, HEADER_SIZE } from '@veltix/codec'
-import type { CloseInfo, Connection, ConnectionHandler, ConnectionStats, SendResult } from '@veltix/transport'
+import { type CodecError, encodeFrame, type Frame } from '@veltix/codec'
+import type { CloseInfo, Connection } from '@veltix/transport'
 import { WebSocket } from 'ws'
 
 /**
@@ -75,105 +75,5 @@ export class Recorder {
       close: (info) => this.#resolve(info),
     })
     return this
-  }
-}
-
-/**
- * A Veltix connection over a `ws` client (Node), enough for a client `Session` in the tests: one frame per
- * binary message both ways.
- */
-export class WsClientConnection implements Connection {
-  static #next = 1
-  readonly id = WsClientConnection.#next++
-  readonly remoteAddress: string
-  readonly remotePort: number
-  readonly remoteFamily = 'IPv4'
-  readonly localAddress = '127.0.0.1'
-  readonly localPort = 0
-  readonly stats: ConnectionStats = {
-    framesIn: 0,
-    framesOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    checksumErrors: 0,
-    unknownTypes: 0,
-    overflowRejected: 0,
-  }
-  #handler: ConnectionHandler | undefined
-  #early: Frame[] = []
-  #closing = false
-  #reason: CloseInfo['reason'] | undefined
-  readonly #done: Promise<void>
-
-  constructor(readonly ws: WebSocket) {
-    const url = new URL(ws.url)
-    this.remoteAddress = url.hostname
-    this.remotePort = Number(url.port)
-    this.#done = new Promise((resolve) => {
-      ws.on('close', () => {
-        this.#closing = true
-        this.#handler?.close({ reason: this.#reason ?? 'remote-end' })
-        resolve()
-      })
-    })
-    ws.on('message', (data: Buffer) => {
-      const f = decodeFrame(data)
-      this.stats.framesIn++
-      if (this.#handler === undefined) this.#early.push({ ...f, payload: Buffer.from(f.payload) })
-      else this.#handler.frame(f)
-    })
-    ws.on('error', () => {})
-  }
-
-  get closed(): boolean {
-    return this.#closing
-  }
-
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount
-  }
-
-  /** Opens one (listening from the start: nothing the server sends first is missed). */
-  static async open(url: string, options: WebSocket.ClientOptions = {}): Promise<WsClientConnection> {
-    let conn: WsClientConnection | undefined
-    await openWs(url, options, (ws) => (conn = new WsClientConnection(ws)))
-    return conn!
-  }
-
-  setHandler(handler: ConnectionHandler): void {
-    this.#handler = handler
-    for (const f of this.#early.splice(0)) handler.frame(f)
-  }
-
-  send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult {
-    if (this.#closing) return 'closed'
-    this.ws.send(encodeFrame({ code, requestId, payload, ...(timestamp === undefined ? {} : { timestamp }) }))
-    this.stats.framesOut++
-    return 'ok'
-  }
-
-  sendEncoded(frames: Uint8Array): SendResult {
-    if (this.#closing) return 'closed'
-    for (let o = 0; o < frames.length; ) {
-      const len = HEADER_SIZE + Buffer.from(frames.buffer, frames.byteOffset + o, 6).readUInt32BE(2)
-      this.ws.send(frames.subarray(o, o + len))
-      o += len
-    }
-    return 'ok'
-  }
-
-  close(): Promise<void> {
-    if (!this.#closing) {
-      this.#closing = true
-      this.#reason = 'local'
-      this.ws.close(1000)
-    }
-    return this.#done
-  }
-
-  destroy(): void {
-    this.#reason ??= 'local'
-    this.#closing = true
-    this.ws.terminate()
   }
 }

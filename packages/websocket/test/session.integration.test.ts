@@ -2,8 +2,8 @@ import { MessageType, MessageTypeRegistry, Request } from '@veltix/codec'
 import { Session } from '@veltix/session'
 import type { Connection } from '@veltix/transport'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type WebSocketListener, webSocketListener } from '../src/index.js'
-import { WsClientConnection, waitFor } from './helpers.js'
+import { connectWebSocket, type WebSocketListener, webSocketListener } from '../src/index.js'
+import { waitFor } from './helpers.js'
 
 const CHAT = new MessageType(200, 'chat')
 
@@ -42,7 +42,7 @@ describe('a bare server Session over the WebSocket listener', () => {
 
   it('runs the HELLO / HELLO_ACK handshake, sendAndWait and ping over one frame per message', async () => {
     const { url, accepted } = await start()
-    const conn = await WsClientConnection.open(url)
+    const conn = await connectWebSocket({ url })
     const client = new Session({ connection: conn, role: 'client', registry: new MessageTypeRegistry() })
     sessions.push(client)
     await client.ready

@@ -1,3 +1,4 @@
+import type { Listener } from 'veltix'
 import type { CoreName } from '../options.js'
 
 /**
@@ -9,6 +10,8 @@ export type ImplName = 'veltix' | 'baseline' | 'raw4' | 'socketio' | 'zeromq'
 
 /** Every implementation name, in column order. */
 export const IMPL_NAMES: readonly ImplName[] = ['baseline', 'raw4', 'socketio', 'zeromq', 'veltix']
+/** What an agent can load: the names above, and the WebSocket workload's stacks (`workloads/websocket.ts`). */
+export type ImplementationName = ImplName | 'veltix-ws' | 'socket.io'
 
 /** A connection on the server side, opaque to workloads. */
 export type Peer = unknown
@@ -45,6 +48,8 @@ export interface BenchClient {
 export interface ServerInit {
   core: CoreName
   hooks: ServerHooks
+  /** Veltix only: extra listeners (the WebSocket workload's). */
+  listeners?: readonly Listener[]
 }
 
 export interface ClientInit {

@@ -46,6 +46,7 @@ class VeltixServer implements BenchServer {
       port: 0,
       socketCore: init.core === 'worker' ? SocketCore.WORKER : SocketCore.LOOP,
       maxConnection: -1,
+      ...(init.listeners === undefined ? {} : { listeners: init.listeners }),
     })
     const hooks = init.hooks
     for (const t of TYPES) {

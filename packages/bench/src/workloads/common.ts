@@ -1,6 +1,6 @@
 import type { ServerMode } from '../agent.js'
 import type { AgentHandle } from '../harness.js'
-import type { ImplName } from '../impl/types.js'
+import type { ImplementationName, ImplName } from '../impl/types.js'
 import type { BenchOptions, CoreName, WorkloadName } from '../options.js'
 import type { Figure, MemoryBreakdown, Unit } from '../results.js'
 
@@ -69,7 +69,7 @@ export function figureMaker(workload: WorkloadName, v: Variant) {
 /** A server agent and a client agent for one variant; both closed at the end, whatever happens. */
 export async function withPair<T>(
   ctx: WorkloadContext,
-  v: Variant,
+  v: { impl: ImplementationName; core: CoreName },
   mode: ServerMode,
   fn: (server: AgentHandle, client: AgentHandle, port: number) => Promise<T>,
   spinUs?: number,

@@ -8,8 +8,14 @@ import {
 } from './constants.js'
 import { SecureHandshakeError } from './errors.js'
 
-/** Whether this side insists on encryption (`required`) or uses it when the peer offers it (`optional`). */
-export type EncryptionPolicy = 'optional' | 'required'
+/**
+ * `'off'`: plain 1.6.3 (no capability entry). `'optional'`: encrypted when the peer announces it too, else
+ * plain. `'required'`: encrypted or refused (`EncryptionRequiredError`).
+ */
+export type EncryptionPolicy = 'off' | 'optional' | 'required'
+
+/** The policy of a side that takes part in the negotiation (announces `vx.enc`). */
+export type OfferedPolicy = Exclude<EncryptionPolicy, 'off'>
 
 /** Server: whether clients prove an identity key. */
 export type ClientAuthPolicy = 'none' | 'optional' | 'required'
@@ -21,17 +27,17 @@ export const NO_SUITE_UNSUPPORTED = 2
 /** Decoded `vx.enc` value (its first four bytes; later formats may append, and the extra bytes are ignored). */
 export interface EncEntry {
   format: number
-  policy: EncryptionPolicy
+  policy: OfferedPolicy
   /** Server: the suite offered. Client: the suite chosen, 0 = none. */
   suite: number
   /** Server: client-auth policy (0 none, 1 optional, 2 required). Client: why no suite (when suite is 0). */
   aux: number
 }
 
-const POLICY_BYTE: Record<EncryptionPolicy, number> = { optional: 1, required: 2 }
+const POLICY_BYTE: Record<OfferedPolicy, number> = { optional: 1, required: 2 }
 export const CLIENT_AUTH_BYTE: Record<ClientAuthPolicy, number> = { none: 0, optional: 1, required: 2 }
 
-export function encodeEnc(policy: EncryptionPolicy, suite: number, aux: number): Uint8Array {
+export function encodeEnc(policy: OfferedPolicy, suite: number, aux: number): Uint8Array {
   return Uint8Array.of(ENC_FORMAT_VERSION, POLICY_BYTE[policy], suite, aux)
 }
 

@@ -5,6 +5,7 @@ export class SecureError extends SessionError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'SecureError'
+    this.code = 'VELTIX_ERR_SECURE'
   }
 }
 
@@ -13,6 +14,7 @@ export class SecureConfigError extends SecureError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'SecureConfigError'
+    this.code = 'VELTIX_ERR_SECURE_CONFIG'
   }
 }
 
@@ -28,6 +30,7 @@ export class EncryptionRequiredError extends SecureError {
   ) {
     super(message)
     this.name = 'EncryptionRequiredError'
+    this.code = 'VELTIX_ERR_ENCRYPTION_REQUIRED'
   }
 }
 
@@ -36,6 +39,7 @@ export class DowngradeError extends SecureError {
   constructor(message: string) {
     super(message)
     this.name = 'DowngradeError'
+    this.code = 'VELTIX_ERR_DOWNGRADE'
   }
 }
 
@@ -44,6 +48,7 @@ export class SecureHandshakeError extends SecureError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'SecureHandshakeError'
+    this.code = 'VELTIX_ERR_SECURE_HANDSHAKE'
   }
 }
 
@@ -59,6 +64,7 @@ export class UntrustedKeyError extends SecureError {
   ) {
     super(message)
     this.name = 'UntrustedKeyError'
+    this.code = 'VELTIX_ERR_UNTRUSTED_KEY'
   }
 }
 
@@ -67,6 +73,7 @@ export class BadSignatureError extends SecureError {
   constructor(readonly peer: 'server' | 'client') {
     super(`the ${peer}'s signature over the handshake transcript does not verify`)
     this.name = 'BadSignatureError'
+    this.code = 'VELTIX_ERR_BAD_SIGNATURE'
   }
 }
 
@@ -78,6 +85,7 @@ export class DecryptError extends SecureError {
   ) {
     super(message)
     this.name = 'DecryptError'
+    this.code = 'VELTIX_ERR_DECRYPT'
   }
 }
 
@@ -89,6 +97,7 @@ export class ReplayError extends DecryptError {
   ) {
     super(expected, `replayed record: sequence ${actual} was already received, expected ${expected}`)
     this.name = 'ReplayError'
+    this.code = 'VELTIX_ERR_REPLAY'
   }
 }
 
@@ -100,6 +109,7 @@ export class ReorderError extends DecryptError {
   ) {
     super(expected, `out-of-order record: got sequence ${actual}, expected ${expected}`)
     this.name = 'ReorderError'
+    this.code = 'VELTIX_ERR_REORDER'
   }
 }
 
@@ -111,6 +121,7 @@ export class SequenceExhaustedError extends SecureError {
   ) {
     super(`${direction} sequence reached its limit of ${limit} records: close the connection`)
     this.name = 'SequenceExhaustedError'
+    this.code = 'VELTIX_ERR_SEQUENCE_EXHAUSTED'
   }
 }
 
@@ -119,6 +130,7 @@ export class SecureProtocolError extends SecureError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'SecureProtocolError'
+    this.code = 'VELTIX_ERR_SECURE_PROTOCOL'
   }
 }
 
@@ -131,6 +143,7 @@ export class ChannelClosedError extends SecureError {
         : 'secure channel: the peer sent close-notify, nothing more may follow',
     )
     this.name = 'ChannelClosedError'
+    this.code = 'VELTIX_ERR_CHANNEL_CLOSED'
   }
 }
 
@@ -144,5 +157,6 @@ export class TruncatedStreamError extends SecureError {
       `the encrypted stream ended after ${received} records without the peer's close-notify: possibly truncated`,
     )
     this.name = 'TruncatedStreamError'
+    this.code = 'VELTIX_ERR_TRUNCATED_STREAM'
   }
 }

@@ -3,10 +3,10 @@ import { type Capabilities, decodeHelloPayload, encodeHelloPayload, type HelloPa
 import {
   CLIENT_AUTH_BYTE,
   type ClientAuthPolicy,
-  type EncryptionPolicy,
   encodeEnc,
   NO_SUITE_NOT_OFFERED,
   NO_SUITE_UNSUPPORTED,
+  type OfferedPolicy,
   readEnc,
   readKey,
 } from './capabilities.js'
@@ -50,7 +50,7 @@ export interface ServerHandshakeInit {
   /** The server's long-term Ed25519 identity (see `generateIdentity` / `loadIdentity`). Required. */
   identity: IdentityKeyPair
   /** Default 'optional': encrypt with clients that announce it, plain 1.6.3 with the others. */
-  policy?: EncryptionPolicy
+  policy?: OfferedPolicy
   /** Default 'none'. 'optional' / 'required' need `trustedClients` and/or `verifyClient`. */
   clientAuth?: ClientAuthPolicy
   /** Client identity keys accepted for mutual authentication. */
@@ -63,7 +63,7 @@ export interface ServerHandshakeInit {
 
 export interface ClientHandshakeInit {
   /** Default 'optional': encrypt when the server offers it, plain 1.6.3 otherwise (see `serverKey` / `trustStore`). */
-  policy?: EncryptionPolicy
+  policy?: OfferedPolicy
   /**
    * Pinned server identity key(s): raw 32 bytes, `SHA256:…` fingerprint or PEM. Any other key is refused, and a
    * server that offers no encryption is refused too (a pin implies encryption: stripping the offer is a downgrade).
@@ -168,7 +168,7 @@ function openFinished(cipher: RecordCipher, record: Uint8Array, peer: 'server' |
 export class ServerHandshake {
   #state: ServerHandshakeState = 'new'
   readonly #identity: IdentityKeyPair
-  readonly #policy: EncryptionPolicy
+  readonly #policy: OfferedPolicy
   readonly #clientAuth: ClientAuthPolicy
   readonly #trusted: string[]
   readonly #verifyClient: ((k: Uint8Array, fp: string) => boolean) | undefined
@@ -354,7 +354,7 @@ export class ServerHandshake {
  */
 export class ClientHandshake {
   #state: ClientHandshakeState = 'new'
-  readonly #policy: EncryptionPolicy
+  readonly #policy: OfferedPolicy
   readonly #pins: string[] | undefined
   readonly #store: TrustStore | undefined
   readonly #host: string

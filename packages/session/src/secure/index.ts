@@ -25,7 +25,7 @@
  * ```
  */
 
-export type { ClientAuthPolicy, EncryptionPolicy } from './capabilities.js'
+export type { ClientAuthPolicy, EncryptionPolicy, OfferedPolicy } from './capabilities.js'
 export { SecureChannel, type SecureChannelInfo } from './channel.js'
 export {
   CAP_ENC,

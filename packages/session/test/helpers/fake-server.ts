@@ -1,6 +1,6 @@
 import { MessageTypeRegistry, Request, type Response } from '@veltix/codec'
 import { Session, type SessionInit } from '../../src/index.js'
-import { createFakePair, type FakeConnection } from './fake-connection.js'
+import { createTappedPair, type TappedConnection } from './tapped-pair.js'
 
 /** A fake "server" for Reconnector tests: dial() gives a connection whose far end runs a server Session. */
 export class FakeServer {
@@ -13,13 +13,13 @@ export class FakeServer {
     readonly serverInit: Partial<SessionInit> = {},
   ) {}
 
-  readonly dial = async (signal: AbortSignal): Promise<FakeConnection> => {
+  readonly dial = async (signal: AbortSignal): Promise<TappedConnection> => {
     this.dials++
     await new Promise((r) => setImmediate(r))
     if (signal.aborted) throw signal.reason
     if (!this.up)
       throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'ConnectError', code: 'ECONNREFUSED' })
-    const [serverSide, clientSide] = createFakePair()
+    const [serverSide, clientSide] = createTappedPair()
     const s = new Session({
       connection: serverSide,
       role: 'server',

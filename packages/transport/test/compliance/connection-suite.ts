@@ -1,5 +1,5 @@
 import { encodeFrame, FrameTooLargeError, MessageType, MessageTypeRegistry, writeFrame } from '@veltix/codec'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it as vitestIt } from 'vitest'
 import { type Connection, OverflowError, type TransportInit } from '../../src/index.js'
 import { Recorder, tick, waitFor } from '../helpers.js'
 
@@ -28,6 +28,8 @@ export interface ConnectionFactory {
    * in-memory pair reports `reset`. Default: either.
    */
   destroyedPeerReasons?: readonly string[]
+  /** Tests that cannot apply to this implementation, by name, each with why (reported as skipped). */
+  notApplicable?: Readonly<Record<string, string>>
 }
 
 /**
@@ -36,6 +38,11 @@ export interface ConnectionFactory {
  * README ("Testing a new Connection implementation"). Bounded counts; everything is closed after each test.
  */
 export function connectionCompliance(impl: ConnectionFactory): void {
+  const it = (name: string, fn: () => Promise<void>): void => {
+    const why = impl.notApplicable?.[name]
+    if (why === undefined) vitestIt(name, fn)
+    else vitestIt.skip(`${name} — not applicable: ${why}`, fn)
+  }
   describe(`connection compliance: ${impl.name}`, () => {
     const opened: OpenedPair[] = []
 

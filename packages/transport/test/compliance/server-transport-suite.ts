@@ -1,5 +1,5 @@
 import type * as net from 'node:net'
-import { encodeFrame, FrameTooLargeError, MessageType, MessageTypeRegistry } from '@veltix/codec'
+import { ERROR, encodeFrame, FrameTooLargeError, MessageType, MessageTypeRegistry } from '@veltix/codec'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   AbortError,
@@ -8,7 +8,6 @@ import {
   type Connection,
   connect,
   createServerTransport,
-  MAX_CONNECTIONS_ERROR_CODE,
   MaxConnectionsError,
   OverflowError,
   type RefusedConnectionInfo,
@@ -300,7 +299,7 @@ export function serverTransportCompliance(cut: CoreUnderTest): void {
       const info = await rec.closed
       expect(info.reason).toBe('remote-end')
       expect(rec.frames.length).toBe(1)
-      expect(rec.frames[0]!.code).toBe(MAX_CONNECTIONS_ERROR_CODE)
+      expect(rec.frames[0]!.code).toBe(ERROR.code)
       expect(Buffer.from(rec.frames[0]!.payload).toString()).toMatch(/maxConnection 2/)
       expect(accepted.length).toBe(2)
       expect(server.connectionCount).toBe(2)
@@ -364,7 +363,7 @@ export function serverTransportCompliance(cut: CoreUnderTest): void {
         ...cut.clientInit,
       }).catch((e) => e)
       expect(refused).toBeInstanceOf(ConnectError)
-      expect(refused.code).toBe('ECONNREFUSED')
+      expect(refused.causeCode).toBe('ECONNREFUSED')
       const ac = new AbortController()
       ac.abort()
       const aborted = await connect({ host: '127.0.0.1', port, core: cut.core, signal: ac.signal }).catch(

@@ -2,6 +2,8 @@ import { DEFAULT_MAX_MESSAGE_SIZE, PROTOCOL_VERSION } from '../../../codec/src/c
 import { ChecksumMismatchError, FrameTooLargeError, MalformedFrameError } from '../../../codec/src/errors.js'
 import { type MessageType, MessageTypeRegistry } from '../../../codec/src/message-type.js'
 import { decodeUtf8, encodeUtf8 } from '../../../codec/src/payload.js'
+import { nextRequestId } from '../../../codec/src/request-id.js'
+import { DisconnectReason, type DisconnectState } from '../../../session/src/client/disconnect.js'
 import {
   DEFAULT_BACKOFF_FACTOR,
   DEFAULT_BACKOFF_JITTER,
@@ -9,7 +11,6 @@ import {
   DEFAULT_MAX_EARLY_BYTES,
   DEFAULT_MAX_EARLY_FRAMES,
 } from '../../../session/src/constants.js'
-import { DisconnectReason, type DisconnectState } from '../../../session/src/client/disconnect.js'
 import {
   AbortError,
   AuthenticationError,
@@ -23,16 +24,10 @@ import {
   VersionMismatchError,
 } from '../../../session/src/errors.js'
 import { Events } from '../events.js'
-import {
-  decodeFrame,
-  decodeHelloPayload,
-  encodeFrame,
-  type Frame,
-  nextRequestId,
-  versionsCompatible,
-} from './codec.js'
+import { TypedMessageType, TypedRequest, type TypedResponse } from '../typed-message.js'
+import { decodeFrame, decodeHelloPayload, encodeFrame, type Frame, versionsCompatible } from './codec.js'
 import { ConnectError, UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
-import { type Request, Response, TypedMessageType, TypedRequest, type TypedResponse } from './message.js'
+import { type Request, Response } from './message.js'
 
 /** What the client needs of a WebSocket: the browser's, or `ws`'s in Node (`new Client({ url, WebSocket })`). */
 export interface WebSocketLike {

@@ -45,6 +45,16 @@ export {
 } from '../../../session/src/errors.js'
 export { Events } from '../events.js'
 export {
+  bytesCodec,
+  defineMessage,
+  jsonCodec,
+  type PayloadCodec,
+  TypedMessageType,
+  TypedRequest,
+  type TypedResponse,
+  textCodec,
+} from '../typed-message.js'
+export {
   type BackoffInit,
   type BrowserClientStats,
   type BrowserLogger,
@@ -56,17 +66,4 @@ export {
 } from './client.js'
 export { crc32, decodeFrame, encodeFrame, type Frame } from './codec.js'
 export { ConnectError, UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
-export {
-  bytesCodec,
-  defineMessage,
-  jsonCodec,
-  type PayloadCodec,
-  type PayloadInput,
-  Request,
-  type RequestInit,
-  Response,
-  TypedMessageType,
-  TypedRequest,
-  type TypedResponse,
-  textCodec,
-} from './message.js'
+export { type PayloadInput, Request, type RequestInit, Response } from './message.js'

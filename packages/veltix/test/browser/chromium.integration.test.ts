@@ -4,15 +4,11 @@ import * as node from '@veltix/codec'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers.js'
-import { buildBrowserModule, findChromium, servePage } from './page-harness.js'
+import { chromiumOrSkip } from './find-chromium.js'
+import { buildBrowserModule, servePage } from './page-harness.js'
 import { WsSessionServer } from './ws-session-server.js'
 
-const executablePath = findChromium()
-if (executablePath === undefined) {
-  const why = 'no Chromium: install it (apt-get install chromium) or set VELTIX_CHROMIUM=/path/to/chrome'
-  if (process.env.CI === 'true') throw new Error(`browser tests cannot run: ${why}`)
-  console.warn(`skipping the veltix/browser Chromium tests: ${why}`)
-}
+const executablePath = chromiumOrSkip('the veltix/browser Chromium tests')
 
 type Veltix = typeof import('../../src/browser/index.js')
 /** The page's globals (the tests run in the page through `page.evaluate`; no DOM types here). */

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 import {
   AbortError,
+  AuthenticationError,
   Client,
   type ClientInit,
   ConnectError,
@@ -183,6 +184,23 @@ describe('browser client over a WebSocket (Node, ws)', () => {
     expect(c.connected).toBe(true)
     expect(c.stats().reconnects).toBe(1)
     expect((await c.sendAndWait(new Request(CHAT, 'back')))?.text()).toBe('back')
+  })
+
+  it('sends its token to a server that authenticates, and reports a refusal, never retried', async () => {
+    const s = new WsSessionServer()
+    s.authenticate = (token) => token === 'open sesame'
+    servers.push(await s.start())
+    const ok = client({ url: s.url, token: 'open sesame' })
+    expect(await ok.connect()).toBe(true)
+    expect((await ok.sendAndWait(new Request(CHAT, 'in')))?.text()).toBe('in')
+    const bad = client({ url: s.url, token: 'guess', retry: 3, retryDelay: 10 })
+    const states: DisconnectState[] = []
+    bad.onDisconnect((st) => states.push(st))
+    expect(await bad.connect()).toBe(false)
+    expect(bad.lastError).toBeInstanceOf(AuthenticationError)
+    expect(states).toEqual([
+      expect.objectContaining({ permanent: true, reason: DisconnectReason.AUTH_REFUSED }),
+    ])
   })
 
   it('version mismatch: false at once, never retried', async () => {

@@ -1,28 +1,12 @@
-// What the Chromium tests need: the browser executable, the built `veltix/browser` module, and a loopback
-// http server giving a page that loads it.
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+// What the Chromium tests need: the built `veltix/browser` module, and a loopback http server giving a page
+// that loads it (the browser itself: find-chromium.ts).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'tsup'
 import browserConfig from '../../tsup.browser.config.js'
-
-/** The Chromium to drive: `VELTIX_CHROMIUM`, else `chromium` / `chromium-browser` on the PATH; undefined when none. */
-export function findChromium(): string | undefined {
-  const fromEnv = process.env.VELTIX_CHROMIUM
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const path = execFileSync('which', [name], { encoding: 'utf8' }).trim()
-      if (path !== '' && existsSync(path)) return path
-    } catch {
-      // not on the PATH
-    }
-  }
-  return undefined
-}
 
 /**
  * Builds `veltix/browser` from the sources with the package's own tsup config (so the test never runs a
@@ -32,7 +16,15 @@ export async function buildBrowserModule(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), 'veltix-browser-'))
   try {
     const config = Array.isArray(browserConfig) ? browserConfig[0] : browserConfig
-    await build({ ...(config as object), outDir, dts: false, sourcemap: false, silent: true, config: false })
+    await build({
+      ...(config as object),
+      format: ['esm'],
+      outDir,
+      dts: false,
+      sourcemap: false,
+      silent: true,
+      config: false,
+    })
     return readFileSync(join(outDir, 'browser.js'), 'utf8')
   } finally {
     rmSync(outDir, { recursive: true, force: true })

@@ -8,7 +8,10 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 describe('veltix/browser surface', () => {
   it('has its own exports entry, types first, built by its own tsup config', () => {
-    expect(pkg.exports['./browser']).toEqual({ types: './dist/browser.d.ts', import: './dist/browser.js' })
+    expect(pkg.exports['./browser']).toEqual({
+      types: { require: './dist/browser.d.cts', default: './dist/browser.d.ts' },
+      default: './dist/browser.js',
+    })
     expect(pkg.scripts.build).toContain('tsup.browser.config.ts')
   })
 

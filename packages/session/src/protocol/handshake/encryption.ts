@@ -1,7 +1,12 @@
 import { type Capabilities, DEFAULT_MAX_MESSAGE_SIZE, type MessageTypeRegistry } from '@veltix/codec'
 import { LogLevel } from '@veltix/logger'
 import { DEFAULT_SECURE_FLUSH_BYTES } from '../../constants.js'
-import { type ClientAuthPolicy, readEnc } from '../../secure/capabilities.js'
+import {
+  type ClientAuthPolicy,
+  type EncryptionPolicy,
+  type OfferedPolicy,
+  readEnc,
+} from '../../secure/capabilities.js'
 import type { SecureChannel } from '../../secure/channel.js'
 import { SECURE, SECURE_CODE } from '../../secure/constants.js'
 import { EncryptionRequiredError } from '../../secure/errors.js'
@@ -16,8 +21,7 @@ import type { TrustStore } from '../../secure/trust-store.js'
 import { SecureLink, type SecureLinkInit } from '../secure-link.js'
 import type { CapabilityFactory, HandshakeCapability, HandshakeContext } from './capability.js'
 
-/** `'off'`: plain 1.6.3 (no capability entry). `'optional'`: encrypted when the peer announces it too, else plain. `'required'`: encrypted or refused (`EncryptionRequiredError`). */
-export type SessionEncryptionPolicy = 'off' | 'optional' | 'required'
+export type { EncryptionPolicy }
 
 /**
  * End-to-end encryption of one session (see `src/secure/README.md` for the wire format). Negotiated in the
@@ -25,7 +29,7 @@ export type SessionEncryptionPolicy = 'off' | 'optional' | 'required'
  * unless `policy` is `'required'`.
  */
 export interface SessionEncryptionInit {
-  policy: SessionEncryptionPolicy
+  policy: EncryptionPolicy
   /**
    * Server: its long-term Ed25519 identity (required when the policy is not 'off'). Client: its own identity,
    * presented when the server asks for client authentication.
@@ -67,6 +71,32 @@ export interface EncryptionOptions {
 }
 
 const TYPES = [SECURE] as const
+
+function serverHandshake(enc: SessionEncryptionInit): ServerHandshake {
+  return createServerHandshake({
+    identity: enc.identity as IdentityKeyPair,
+    policy: enc.policy as OfferedPolicy,
+    ...(enc.clientAuth === undefined ? {} : { clientAuth: enc.clientAuth }),
+    ...(enc.trustedClients === undefined ? {} : { trustedClients: enc.trustedClients }),
+    ...(enc.verifyClient === undefined ? {} : { verifyClient: enc.verifyClient }),
+    ...(enc.maxRecords === undefined ? {} : { maxRecords: enc.maxRecords }),
+  })
+}
+
+function clientHandshake(enc: SessionEncryptionInit): ClientHandshake {
+  return createClientHandshake({ ...enc, policy: enc.policy as OfferedPolicy })
+}
+
+/**
+ * Checks encryption settings once, up front (a `Session` does it on every connection): throws
+ * `SecureConfigError` for what would fail every session of this `role` (no server identity, no way for a
+ * client to verify the server, bad pins, a bad `maxRecords`). Nothing for `policy: 'off'`.
+ */
+export function validateEncryption(enc: SessionEncryptionInit, role: 'server' | 'client'): void {
+  if (enc.policy === 'off') return
+  if (role === 'server') serverHandshake(enc)
+  else clientHandshake(enc)
+}
 
 /**
  * Encryption (capability `vx.enc`, src/secure/README.md): X25519 / Ed25519 entries in the HELLO / HELLO_ACK
@@ -138,14 +168,7 @@ class ServerEncryption implements HandshakeCapability {
   constructor(init: EncryptionOptions, enc: SessionEncryptionInit) {
     this.#init = init
     this.#enc = enc
-    this.#hs = createServerHandshake({
-      identity: enc.identity as IdentityKeyPair,
-      policy: enc.policy as 'optional' | 'required',
-      ...(enc.clientAuth === undefined ? {} : { clientAuth: enc.clientAuth }),
-      ...(enc.trustedClients === undefined ? {} : { trustedClients: enc.trustedClients }),
-      ...(enc.verifyClient === undefined ? {} : { verifyClient: enc.verifyClient }),
-      ...(enc.maxRecords === undefined ? {} : { maxRecords: enc.maxRecords }),
-    })
+    this.#hs = serverHandshake(enc)
   }
 
   offer(caps: Map<string, Uint8Array>): void {
@@ -196,7 +219,7 @@ class ClientEncryption implements HandshakeCapability {
   constructor(init: EncryptionOptions, enc: SessionEncryptionInit) {
     this.#init = init
     this.#enc = enc
-    this.#hs = createClientHandshake({ ...enc, policy: enc.policy as 'optional' | 'required' })
+    this.#hs = clientHandshake(enc)
   }
 
   accept(offered: Capabilities | null, caps: Map<string, Uint8Array>): void {
