@@ -7,7 +7,7 @@ import { CloseCode } from './constants.js'
  * (origin refusals through the listener's `onRefused`).
  */
 export class WebSocketListenerError extends TransportError {
-  readonly code: string
+  override readonly code: string
   readonly closeCode: number
   constructor(code: string, closeCode: number, message: string, options?: ErrorOptions) {
     super(message, options)

@@ -3,7 +3,7 @@ import { ConnectionClosedError, SessionError } from '../../../session/src/errors
 /** The WebSocket could not be opened (refused, unreachable, bad URL) or did not open within `connectTimeout`. */
 export class ConnectError extends SessionError {
   /** `VELTIX_ERR_CONNECT`, or `VELTIX_ERR_CONNECT_TIMEOUT` when `connectTimeout` passed. */
-  readonly code: 'VELTIX_ERR_CONNECT' | 'VELTIX_ERR_CONNECT_TIMEOUT'
+  override readonly code: 'VELTIX_ERR_CONNECT' | 'VELTIX_ERR_CONNECT_TIMEOUT'
   readonly url: string
   constructor(url: string, timeout?: number, options?: ErrorOptions) {
     super(
@@ -20,7 +20,7 @@ export class ConnectError extends SessionError {
 
 /** The WebSocket closed: `closeCode` and `closeReason` are the close frame's (1006: no close frame, dropped). */
 export class WebSocketClosedError extends ConnectionClosedError {
-  readonly code = 'VELTIX_ERR_WS_CLOSED'
+  override readonly code = 'VELTIX_ERR_WS_CLOSED'
   constructor(
     readonly closeCode: number,
     readonly closeReason: string,
@@ -32,7 +32,7 @@ export class WebSocketClosedError extends ConnectionClosedError {
 
 /** The server's HELLO asks for something the browser client does not speak (end-to-end encryption). */
 export class UnsupportedFeatureError extends SessionError {
-  readonly code = 'VELTIX_ERR_UNSUPPORTED'
+  override readonly code = 'VELTIX_ERR_UNSUPPORTED'
   constructor(message: string) {
     super(message)
     this.name = 'UnsupportedFeatureError'
