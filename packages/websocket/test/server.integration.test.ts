@@ -262,7 +262,7 @@ describe('one Server, TCP and WebSocket clients', () => {
       logger: noopLogger,
       listeners: [webSocketListener({ port: ws.port })],
     })
-    await expect(server.start()).rejects.toMatchObject({ name: 'ListenError', code: 'EADDRINUSE' })
+    await expect(server.start()).rejects.toMatchObject({ name: 'ListenError', causeCode: 'EADDRINUSE' })
     expect(server.listening).toBe(false)
     expect(server.address).toBeNull()
   })
