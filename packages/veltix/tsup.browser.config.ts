@@ -26,7 +26,7 @@ export default defineConfig({
       setup(build) {
         const to = (file: string) => () => ({ path: fileURLToPath(new URL(file, import.meta.url)) })
         build.onResolve({ filter: /^@veltix\/codec$/ }, to('./src/browser/codec-alias.ts'))
-        build.onResolve({ filter: /^@veltix\/transport$/ }, to('../transport/src/errors.ts'))
+        build.onResolve({ filter: /^@veltix\/transport(\/internal)?$/ }, to('../transport/src/errors.ts'))
         build.onResolve({ filter: /^node:crypto$/ }, to('./src/browser/node-crypto.ts'))
       },
     },
