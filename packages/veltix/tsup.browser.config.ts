@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'tsup'
 
 // `veltix/browser`: ONE self-contained ES module for web pages. Everything it uses is bundled into it (no
@@ -14,8 +15,20 @@ export default defineConfig({
   sourcemap: true,
   splitting: false,
   noExternal: [/.*/],
-  esbuildOptions(options) {
-    // Modules shared with the Node build (typed messages) import '@veltix/codec': give them the browser's.
-    options.alias = { '@veltix/codec': './src/browser/codec-alias.ts' }
-  },
+  // Modules shared with the Node build import '@veltix/codec' (typed messages), '@veltix/transport' (the
+  // session's errors take AbortError from it; its entry also holds the Node socket cores, so the bundle reads
+  // its one pure errors module) and 'node:crypto' (the codec's request ids): they get the browser's.
+  // (tsup would otherwise strip `node:` and leave node:crypto external.)
+  removeNodeProtocol: false,
+  esbuildPlugins: [
+    {
+      name: 'veltix-browser-aliases',
+      setup(build) {
+        const to = (file: string) => () => ({ path: fileURLToPath(new URL(file, import.meta.url)) })
+        build.onResolve({ filter: /^@veltix\/codec$/ }, to('./src/browser/codec-alias.ts'))
+        build.onResolve({ filter: /^@veltix\/transport(\/internal)?$/ }, to('../transport/src/errors.ts'))
+        build.onResolve({ filter: /^node:crypto$/ }, to('./src/browser/node-crypto.ts'))
+      },
+    },
+  ],
 })

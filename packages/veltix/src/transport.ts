@@ -18,7 +18,6 @@ export {
   createConnectionPair,
   createServerTransport,
   DEFAULT_BUFFER_SIZE,
-  DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_HOST,
   DEFAULT_MAX_QUEUED_BYTES,

@@ -2,8 +2,6 @@ import { ConnectionClosedError, SessionError } from '../../../session/src/errors
 
 /** The WebSocket could not be opened (refused, unreachable, bad URL) or did not open within `connectTimeout`. */
 export class ConnectError extends SessionError {
-  /** `VELTIX_ERR_CONNECT`, or `VELTIX_ERR_CONNECT_TIMEOUT` when `connectTimeout` passed. */
-  override readonly code: 'VELTIX_ERR_CONNECT' | 'VELTIX_ERR_CONNECT_TIMEOUT'
   readonly url: string
   constructor(url: string, timeout?: number, options?: ErrorOptions) {
     super(
@@ -13,6 +11,7 @@ export class ConnectError extends SessionError {
       options,
     )
     this.name = 'ConnectError'
+    // `VELTIX_ERR_CONNECT`, or `VELTIX_ERR_CONNECT_TIMEOUT` when `connectTimeout` passed.
     this.code = timeout === undefined ? 'VELTIX_ERR_CONNECT' : 'VELTIX_ERR_CONNECT_TIMEOUT'
     this.url = url
   }
@@ -20,21 +19,21 @@ export class ConnectError extends SessionError {
 
 /** The WebSocket closed: `closeCode` and `closeReason` are the close frame's (1006: no close frame, dropped). */
 export class WebSocketClosedError extends ConnectionClosedError {
-  override readonly code = 'VELTIX_ERR_WS_CLOSED'
   constructor(
     readonly closeCode: number,
     readonly closeReason: string,
   ) {
     super(`WebSocket closed with code ${closeCode}${closeReason === '' ? '' : `: ${closeReason}`}`)
     this.name = 'WebSocketClosedError'
+    this.code = 'VELTIX_ERR_WS_CLOSED'
   }
 }
 
 /** The server's HELLO asks for something the browser client does not speak (end-to-end encryption). */
 export class UnsupportedFeatureError extends SessionError {
-  override readonly code = 'VELTIX_ERR_UNSUPPORTED'
   constructor(message: string) {
     super(message)
     this.name = 'UnsupportedFeatureError'
+    this.code = 'VELTIX_ERR_UNSUPPORTED'
   }
 }
