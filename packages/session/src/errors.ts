@@ -1,4 +1,8 @@
 import type { SendResult } from '@veltix/transport'
+import { AbortError } from '@veltix/transport/internal'
+
+/** The operation was aborted through its `AbortSignal` (the transport's class: one `AbortError` for the stack). */
+export { AbortError }
 
 /**
  * Base class of every error the session package reports. Match on the subclass (`instanceof`) or on `code`, a
@@ -77,19 +81,6 @@ export class ConnectionClosedError extends SessionError {
     super(message, options)
     this.name = 'ConnectionClosedError'
     this.code = 'VELTIX_ERR_CONNECTION_CLOSED'
-  }
-}
-
-/**
- * The operation was aborted through its `AbortSignal`. `cause` is the signal's reason. Its `code` is the
- * transport's `AbortError`'s ('VELTIX_ERR_ABORTED'): match aborts from either layer on it. (A class of its own
- * because the browser client bundles this module, and no transport entry point fits that bundle.)
- */
-export class AbortError extends SessionError {
-  constructor(message = 'operation aborted', options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'AbortError'
-    this.code = 'VELTIX_ERR_ABORTED'
   }
 }
 
