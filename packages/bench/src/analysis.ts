@@ -8,6 +8,7 @@ import {
 import type { BenchOptions } from './options.js'
 import type { Figure, Ratio, TargetCheck } from './results.js'
 import { fpsLabel } from './workloads/fps.js'
+import { TARGET_WS_BURST_RATIO, TARGET_WS_REQUEST_P50_RATIO } from './workloads/websocket.js'
 
 /** Ratios of Veltix to a differently named baseline figure (besides the same-name ones). */
 const CROSS_RATIOS: { workload: Figure['workload']; name: string; baselineName: string }[] = [
@@ -103,6 +104,11 @@ export function checkTargets(
     '<=',
     TARGET_MEMORY_PER_CONNECTION_RATIO,
   )
+  // The websocket workload's baseline is socket.io 4.8 (issue 15).
+  const wsBurst = ratio('websocket', 'ws.burst.receive.msgPerSec')
+  add('websocket.burst', 'WebSocket burst receive / socket.io', wsBurst, '>=', TARGET_WS_BURST_RATIO)
+  const wsRequest = ratio('websocket', 'ws.request.p50')
+  add('websocket.request', 'WebSocket request p50 / socket.io', wsRequest, '<=', TARGET_WS_REQUEST_P50_RATIO)
   for (const cfg of options.fpsConfigs) {
     const l = fpsLabel(cfg)
     add(`fps.${l}.delivery`, `fps ${l} delivery (%)`, veltix('fps', `${l}.delivery`), '==', 100)

@@ -2,30 +2,18 @@ import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { DEFAULT_MAX_MESSAGE_SIZE, type MessageTypeRegistry } from '@veltix/codec'
 import { type LoggerLike, noopLogger } from '@veltix/logger'
-import {
-  AbortError,
-  ConnectError,
-  DEFAULT_CONNECT_TIMEOUT,
-  DEFAULT_HIGH_WATER_MARK,
-  DEFAULT_MAX_QUEUED_BYTES,
-  DEFAULT_OVERFLOW_POLICY,
-} from '@veltix/transport'
+import { AbortError, ConnectError, DEFAULT_CONNECT_TIMEOUT } from '@veltix/transport'
 import { WebSocket } from 'ws'
-import { DEFAULT_CLOSE_TIMEOUT } from './constants.js'
-import { WebSocketConnection, type WebSocketConnectionOptions } from './websocket-connection.js'
+import { connectionOptions, type QueueInit, WebSocketConnection } from './websocket-connection.js'
 
-/** Options of `connectWebSocket`. */
-export interface WebSocketConnectInit {
+/** Options of `connectWebSocket` (queue settings as on TCP). */
+export interface WebSocketConnectInit extends QueueInit {
   /** `ws://host:port/path` or `wss://…`. */
   url: string
   /** Limit on a frame's total length, both directions (default 10 MiB); also the largest message accepted. */
   maxMessageSize?: number
   /** When given, frames of other types are reported and dropped. */
   registry?: MessageTypeRegistry
-  highWaterMark?: number
-  maxQueuedBytes?: number
-  overflowPolicy?: 'error' | 'close'
-  closeTimeout?: number
   /** ms until the upgrade must be done (default 10,000). */
   connectTimeout?: number
   /** `Origin` header to send (browsers always send one; Node sends none unless told). */
@@ -41,7 +29,7 @@ let nextId = 1
 /**
  * Opens a WebSocket to a Veltix WebSocket listener from Node and resolves with it as a transport `Connection`
  * (frames masked, as a client must; coalesced per tick like every connection of this package), for a client
- * `Session` or anything else that speaks frames. Rejects `ConnectError` (`code`: errno, `ETIMEDOUT`, or
+ * `Session` or anything else that speaks frames. Rejects `ConnectError` (`causeCode`: errno, `ETIMEDOUT`, or
  * `HTTP_<status>` when the server answered without upgrading) or `AbortError`.
  */
 export function connectWebSocket(init: WebSocketConnectInit): Promise<WebSocketConnection> {
@@ -49,18 +37,12 @@ export function connectWebSocket(init: WebSocketConnectInit): Promise<WebSocketC
   const host = url.hostname
   const port = Number(url.port) || (url.protocol === 'wss:' ? 443 : 80)
   const maxMessageSize = init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
-  const opts: WebSocketConnectionOptions = {
+  const opts = connectionOptions(init, {
     maxMessageSize,
     maxPayload: maxMessageSize,
     registry: init.registry,
-    highWaterMark: init.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
-    maxQueuedBytes:
-      init.maxQueuedBytes ??
-      Math.max(DEFAULT_MAX_QUEUED_BYTES, Number.isFinite(maxMessageSize) ? 2 * maxMessageSize : 0),
-    overflowPolicy: init.overflowPolicy ?? DEFAULT_OVERFLOW_POLICY,
-    closeTimeout: init.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
     logger: init.logger ?? noopLogger,
-  }
+  })
   const signal = init.signal
   if (signal?.aborted) return Promise.reject(new AbortError('connect aborted', { cause: signal.reason }))
   return new Promise((resolve, reject) => {

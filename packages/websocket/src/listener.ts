@@ -3,21 +3,19 @@ import type * as https from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { DEFAULT_MAX_MESSAGE_SIZE, type MessageTypeRegistry } from '@veltix/codec'
 import { type LoggerLike, noopLogger } from '@veltix/logger'
-import {
-  type Connection,
-  DEFAULT_HIGH_WATER_MARK,
-  DEFAULT_MAX_QUEUED_BYTES,
-  DEFAULT_OVERFLOW_POLICY,
-  ListenError,
-  TransportStateError,
-} from '@veltix/transport'
+import { type Connection, ListenError, TransportStateError } from '@veltix/transport'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { CloseCode, DEFAULT_CLOSE_TIMEOUT, UPGRADE_REQUIRED } from './constants.js'
+import { CloseCode, UPGRADE_REQUIRED } from './constants.js'
 import { OriginNotAllowedError } from './errors.js'
-import { WebSocketConnection, type WebSocketConnectionOptions } from './websocket-connection.js'
+import {
+  connectionOptions,
+  type QueueInit,
+  WebSocketConnection,
+  type WebSocketConnectionOptions,
+} from './websocket-connection.js'
 
-/** Options of `webSocketListener`. All optional; limits default to the server's. */
-export interface WebSocketListenerInit {
+/** Options of `webSocketListener`. All optional; limits default to the server's, queue settings to TCP's. */
+export interface WebSocketListenerInit extends QueueInit {
   /** TCP port of the HTTP server this listener opens (0: any free port, kept across restarts). Ignored with `server`. */
   port?: number
   /** Address to bind; default: the Veltix server's `host`. Ignored with `server`. */
@@ -41,14 +39,6 @@ export interface WebSocketListenerInit {
    * `Origin` (not from a browser: such a client could send any value anyway) are let through.
    */
   allowedOrigins?: readonly string[]
-  /** Outbound queue size above which `send` reports `'backpressure'` (default 1 MiB, as on TCP). */
-  highWaterMark?: number
-  /** Hard cap on a connection's outbound queue (default: max(32 MiB, 2 × maxMessageSize), as on TCP). */
-  maxQueuedBytes?: number
-  /** Over the hard cap: refuse that send (`'error'`, default) or close the connection (`'close'`). */
-  overflowPolicy?: 'error' | 'close'
-  /** ms a graceful close waits for the peer's close frame before dropping the socket (default 2000). */
-  closeTimeout?: number
 }
 
 /**
@@ -159,18 +149,12 @@ export class WebSocketListener {
     const maxMessageSize = ctx.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
     const maxPayload = init.maxPayload ?? maxMessageSize
     this.#ctx = ctx
-    this.#opts = {
+    this.#opts = connectionOptions(init, {
       maxMessageSize,
       maxPayload,
       registry: ctx.registry,
-      highWaterMark: init.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
-      maxQueuedBytes:
-        init.maxQueuedBytes ??
-        Math.max(DEFAULT_MAX_QUEUED_BYTES, Number.isFinite(maxMessageSize) ? 2 * maxMessageSize : 0),
-      overflowPolicy: init.overflowPolicy ?? DEFAULT_OVERFLOW_POLICY,
-      closeTimeout: init.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       logger: ctx.logger ?? noopLogger,
-    }
+    })
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload,

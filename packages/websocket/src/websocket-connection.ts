@@ -18,11 +18,14 @@ import {
   type Connection,
   type ConnectionHandler,
   type ConnectionStats,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_OVERFLOW_POLICY,
   OverflowError,
   type SendResult,
 } from '@veltix/transport'
 import { WebSocket } from 'ws'
-import { CloseCode, FLUSH_THRESHOLD, LARGE_FRAME } from './constants.js'
+import { CloseCode, DEFAULT_CLOSE_TIMEOUT, FLUSH_THRESHOLD, LARGE_FRAME } from './constants.js'
 import {
   FrameChecksumError,
   MessageTooLargeError,
@@ -40,6 +43,34 @@ const MIN_SLAB = 256
 /** Frames up to this size are copied into the tick's slab by `sendEncoded`; larger ones are shared, not copied. */
 const COPY_ENCODED = 4096
 const EMPTY: Buffer[] = []
+
+/** Outbound queue settings, as on TCP (all optional; the transport's defaults). */
+export interface QueueInit {
+  /** Outbound queue size above which `send` reports `'backpressure'` (default 1 MiB). */
+  highWaterMark?: number
+  /** Hard cap on a connection's outbound queue (default: max(32 MiB, 2 × maxMessageSize)). */
+  maxQueuedBytes?: number
+  /** Over the hard cap: refuse that send (`'error'`, default) or close the connection (`'close'`). */
+  overflowPolicy?: 'error' | 'close'
+  /** ms a graceful close waits for the peer's close frame before dropping the socket (default 2000). */
+  closeTimeout?: number
+}
+
+/** Fills the defaults of `QueueInit` (the hard cap fits two of the largest frames, as on TCP). */
+export function connectionOptions(
+  init: QueueInit,
+  base: Pick<WebSocketConnectionOptions, 'maxMessageSize' | 'maxPayload' | 'registry' | 'logger'>,
+): WebSocketConnectionOptions {
+  const max = base.maxMessageSize
+  return {
+    ...base,
+    highWaterMark: init.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
+    maxQueuedBytes:
+      init.maxQueuedBytes ?? Math.max(DEFAULT_MAX_QUEUED_BYTES, Number.isFinite(max) ? 2 * max : 0),
+    overflowPolicy: init.overflowPolicy ?? DEFAULT_OVERFLOW_POLICY,
+    closeTimeout: init.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+  }
+}
 
 /** What every connection of one listener shares (resolved once per listener). */
 export interface WebSocketConnectionOptions {

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import {
   CloseCode,
+  connectWebSocket,
   FrameChecksumError,
   MessageTooLargeError,
   NotOneFrameError,
@@ -311,6 +312,28 @@ describe('webSocketListener', () => {
       await client(`${url}?room=1`)
       await waitFor(() => accepted.length === 1)
       expect((accepted[0]!.conn as { path?: string }).path).toBe('/veltix?room=1')
+    })
+
+    it('connectWebSocket rejects a refused upgrade and a closed port with ConnectError, an abort with AbortError', async () => {
+      const { listener } = await start({ path: '/veltix' })
+      const port = listener.port
+      await expect(connectWebSocket({ url: `ws://127.0.0.1:${port}/other` })).rejects.toMatchObject({
+        name: 'ConnectError',
+        code: 'VELTIX_ERR_CONNECT',
+        causeCode: 'HTTP_404',
+      })
+      const ac = new AbortController()
+      ac.abort()
+      await expect(
+        connectWebSocket({ url: `ws://127.0.0.1:${port}/veltix`, signal: ac.signal }),
+      ).rejects.toMatchObject({
+        name: 'AbortError',
+      })
+      await listener.close()
+      await expect(connectWebSocket({ url: `ws://127.0.0.1:${port}/veltix` })).rejects.toMatchObject({
+        name: 'ConnectError',
+        causeCode: 'ECONNREFUSED',
+      })
     })
 
     it('shares a server of yours and leaves it open (and its other upgrade handlers alone)', async () => {

@@ -8,7 +8,7 @@ import {
   Request as WireRequest,
 } from '@veltix/codec'
 import { noopLogger } from '@veltix/logger'
-import { ServerRefusedError, Session } from '@veltix/session'
+import { generateIdentity, ServerRefusedError, Session } from '@veltix/session'
 import {
   Client,
   type ClientInfo,
@@ -24,6 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   connectWebSocket,
   TextMessageError,
+  type WebSocketConnection,
   type WebSocketListener,
   webSocketListener,
 } from '../src/index.js'
@@ -144,6 +145,42 @@ describe('one Server, TCP and WebSocket clients', () => {
     expect(wsInfo.stats().messagesIn).toBeGreaterThan(0)
   })
 
+  it('the encryption option is the same code: an encrypted WebSocket client pins the key, and broadcasts reach it sealed', async () => {
+    const { server, url } = await start({ encryption: 'required', identity: generateIdentity() })
+    const tcp = new Client({
+      serverAddr: '127.0.0.1',
+      port: server.port,
+      logger: noopLogger,
+      encryption: 'required',
+      serverKey: server.fingerprint!,
+    })
+    clients.push(tcp)
+    const tcpGot: Response[] = []
+    tcp.route(CHAT, (r: Response) => tcpGot.push(r))
+    expect(await tcp.connect()).toBe(true)
+    const registry = new MessageTypeRegistry()
+    for (const t of [CHAT, ECHO]) registry.register(t)
+    const got: Response[] = []
+    const session = new Session({
+      connection: await connectWebSocket({ url }),
+      role: 'client',
+      registry,
+      encryption: { policy: 'required', serverKey: server.fingerprint! },
+      onMessage: (r) => got.push(r),
+    })
+    sessions.push(session)
+    await session.ready
+    expect(session.encrypted).toBe(true)
+    await waitFor(() => server.getAllClients().length === 2)
+    expect(server.getAllClients().map((c) => c.encrypted)).toEqual([true, true])
+    expect((await session.sendAndWait(new WireRequest(ECHO, 'sealed'), { timeout: 5000 }))?.text()).toBe(
+      'sealed',
+    )
+    session.send(new WireRequest(CHAT, 'to all'))
+    await waitFor(() => got.length === 1 && tcpGot.length === 1, 5000, 'sealed broadcast')
+    expect(tcpGot[0]!.text()).toBe('to all')
+  })
+
   it('closeAll() ends WebSocket clients too (1001, ON_DISCONNECT), and a restart binds the same WebSocket port', async () => {
     const { server, ws, url } = await start()
     const gone: ServerDisconnectInfo[] = []
@@ -210,9 +247,8 @@ describe('one Server, TCP and WebSocket clients', () => {
   })
 
   describe('limits apply to WebSocket clients as to TCP ones', () => {
-    it('maxConnection counts both kinds: a WebSocket over it is refused with the ERROR frame TCP clients get', async () => {
-      const { server, url } = await start({ maxConnection: 1 })
-      await tcpClient(server)
+    /** A client Session whose handshake the server refuses: the connection and what `ready` rejected with. */
+    async function refusedClient(url: string): Promise<{ conn: WebSocketConnection; error: unknown }> {
       const conn = await connectWebSocket({ url })
       const session = new Session({ connection: conn, role: 'client' })
       sessions.push(session)
@@ -220,6 +256,13 @@ describe('one Server, TCP and WebSocket clients', () => {
         () => undefined,
         (e: unknown) => e,
       )
+      return { conn, error }
+    }
+
+    it('maxConnection counts both kinds: a WebSocket over it is refused with the ERROR frame TCP clients get', async () => {
+      const { server, url } = await start({ maxConnection: 1 })
+      await tcpClient(server)
+      const { conn, error } = await refusedClient(url)
       expect(error).toBeInstanceOf(ServerRefusedError)
       expect((error as ServerRefusedError).serverMessage).toContain('maxConnection 1')
       await waitFor(() => conn.remoteCloseCode !== undefined)
@@ -241,13 +284,7 @@ describe('one Server, TCP and WebSocket clients', () => {
       const { url } = await start({ limits: { maxConnectionsPerAddress: 1 } })
       const first = await wsClient(url)
       sessions.push(first.session)
-      const conn = await connectWebSocket({ url })
-      const session = new Session({ connection: conn, role: 'client' })
-      sessions.push(session)
-      const error = await session.ready.then(
-        () => undefined,
-        (e: unknown) => e,
-      )
+      const { error } = await refusedClient(url)
       expect(error).toBeInstanceOf(ServerRefusedError)
       expect((error as ServerRefusedError).serverMessage).toContain('maxConnectionsPerAddress')
     })
@@ -262,7 +299,11 @@ describe('one Server, TCP and WebSocket clients', () => {
       logger: noopLogger,
       listeners: [webSocketListener({ port: ws.port })],
     })
-    await expect(server.start()).rejects.toMatchObject({ name: 'ListenError', code: 'EADDRINUSE' })
+    await expect(server.start()).rejects.toMatchObject({
+      name: 'ListenError',
+      code: 'VELTIX_ERR_LISTEN',
+      causeCode: 'EADDRINUSE',
+    })
     expect(server.listening).toBe(false)
     expect(server.address).toBeNull()
   })
