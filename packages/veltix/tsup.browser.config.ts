@@ -15,20 +15,20 @@ export default defineConfig({
   sourcemap: true,
   splitting: false,
   noExternal: [/.*/],
-  // The session's errors take AbortError from @veltix/transport, whose entry also holds the Node socket cores:
-  // the browser build reads that one pure module instead (no node:net / node:tls in the bundle).
+  // Modules shared with the Node build import '@veltix/codec' (typed messages), '@veltix/transport' (the
+  // session's errors take AbortError from it; its entry also holds the Node socket cores, so the bundle reads
+  // its one pure errors module) and 'node:crypto' (the codec's request ids): they get the browser's.
+  // (tsup would otherwise strip `node:` and leave node:crypto external.)
+  removeNodeProtocol: false,
   esbuildPlugins: [
     {
-      name: 'transport-errors-only',
+      name: 'veltix-browser-aliases',
       setup(build) {
-        build.onResolve({ filter: /^@veltix\/transport$/ }, () => ({
-          path: fileURLToPath(new URL('../transport/src/errors.ts', import.meta.url)),
-        }))
+        const to = (file: string) => () => ({ path: fileURLToPath(new URL(file, import.meta.url)) })
+        build.onResolve({ filter: /^@veltix\/codec$/ }, to('./src/browser/codec-alias.ts'))
+        build.onResolve({ filter: /^@veltix\/transport(\/internal)?$/ }, to('../transport/src/errors.ts'))
+        build.onResolve({ filter: /^node:crypto$/ }, to('./src/browser/node-crypto.ts'))
       },
     },
   ],
-  esbuildOptions(options) {
-    // Modules shared with the Node build (typed messages) import '@veltix/codec': give them the browser's.
-    options.alias = { '@veltix/codec': './src/browser/codec-alias.ts' }
-  },
 })

@@ -103,6 +103,7 @@ export class RedisClusterAdapter implements ClusterAdapter {
     const joined = (async () => {
       await Promise.all([pub.connect(), sub.connect()])
       await sub.subscribe([this.#all, this.#mine], (message: Buffer) => this.#receive(message), true)
+      if (this.#sub !== sub) return // detached meanwhile
       this.#subscribed = true
       this.#ready()
     })()

@@ -152,6 +152,15 @@ describeWithRedis('cluster calls across three server processes', () => {
     ).rejects.toMatchObject({ name: 'UnknownClientError' })
   })
 
+  it('sendAndWait rejects ConnectionClosedError when the client on the other node disconnects while waiting', async () => {
+    const extra = await TestClient.connect(nodes[2]!)
+    extra.answerDelay = -1
+    const waiting = nodes[0]!.call('sendAndWait', { text: 'bye?', to: extra.id, timeout: 5000 })
+    await new Promise((r) => setTimeout(r, 200))
+    await extra.close()
+    await expect(waiting).rejects.toMatchObject({ name: 'ConnectionClosedError' })
+  })
+
   it('emit reaches the onMessage handlers of every other node, not its own', async () => {
     expect(await nodes[1]!.call('emit', { text: 'server hello' })).toBe(2)
     const line = `server hello from ${nodes[1]!.nodeId}`

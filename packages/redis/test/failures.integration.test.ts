@@ -111,6 +111,23 @@ describeWithRedis('failures: Redis down, a node killed, a slow node', () => {
     await new Promise((res) => setTimeout(res, 1100))
   }, 40_000)
 
+  it('Redis not there at start: start() goes on without it, local traffic works, the node joins once it is up', async () => {
+    redis = await RedisServer.reserve()
+    const a = await ClusterNode.start({ url: redis.url, name: 'late', commandTimeout: 500 })
+    nodes = [a]
+    expect(await a.call('available')).toBe(false)
+    const r = await a.call<Timed>('timedCall', { call: 'nodes', args: {} })
+    expect(r).toMatchObject({ ok: false, name: 'ClusterUnavailableError' })
+    const ca = await connect(a)
+    const echo = await ca.client.sendAndWait(new Request(ECHO, 'no redis yet'), { timeout: 2000 })
+    expect(echo?.text()).toBe('no redis yet')
+    await redis.restart()
+    await until(async () => await a.call('available'), 10_000, 'joined')
+    expect(await a.call<{ nodeId: string }[]>('nodes')).toMatchObject([{ nodeId: a.nodeId, clients: 1 }])
+    expect(await a.call('broadcast', { text: 'now clustered' })).toBe(1)
+    await until(() => ca.received.includes('now clustered'), 5000, 'broadcast')
+  }, 30_000)
+
   it('a node killed: it leaves nodes() and fetchClients within nodeTimeout; sends to its clients fail fast', async () => {
     const [a, b] = await cluster(2, 'killed')
     await connect(a!)

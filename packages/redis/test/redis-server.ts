@@ -54,9 +54,14 @@ export class RedisServer {
   }
 
   static async start(): Promise<RedisServer> {
-    const r = new RedisServer(await freePort())
+    const r = await RedisServer.reserve()
     await r.restart()
     return r
+  }
+
+  /** A free port for a redis-server not started yet (`restart()` starts it). */
+  static async reserve(): Promise<RedisServer> {
+    return new RedisServer(await freePort())
   }
 
   get url(): string {

@@ -1,4 +1,5 @@
-import { AbortError, type SendResult } from '@veltix/transport'
+import type { SendResult } from '@veltix/transport'
+import { AbortError } from '@veltix/transport/internal'
 
 /** The operation was aborted through its `AbortSignal` (the transport's class: one `AbortError` for the stack). */
 export { AbortError }

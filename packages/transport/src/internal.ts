@@ -8,5 +8,7 @@
  * those declarations (stripInternal), and the stack's packages typecheck against the published declarations.
  */
 export { tickClock } from './clock.js'
+// The stack's one AbortError, from a module free of node:net (the session's errors, bundled for browsers, re-export it).
+export { AbortError } from './errors.js'
 export { RESOLVED } from './microtask.js'
 export { encodeRefusal } from './refusal.js'

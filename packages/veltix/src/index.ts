@@ -5,23 +5,22 @@
  * application uses; each layer's public part is a subpath (`veltix/codec`, `veltix/transport`,
  * `veltix/session`, `veltix/router`, `veltix/logger`), and every name means one thing across all of them.
  * Security options, all off by default: `encryption` ('optional' | 'required', with `identity` on the server and
- * `serverKey` / `trustOnFirstUse` on the client), `authenticate` + `token`, `limits`, and `tls`.
+ * `serverKey` / `trustOnFirstUse` on the client), `authenticate` + `token`, `limits`, and `tls`. An option
+ * the constructor does not know throws `UnknownOptionError` naming it (with the nearest known key).
  *
  * @example
  * ```ts
- * import { Client, Events, MessageType, Request, Server } from 'veltix'
+ * import { Client, MessageType, Request, Server } from 'veltix'
  *
  * const CHAT = new MessageType(200, 'chat')
  * const server = new Server({ host: '127.0.0.1', port: 0 })
- * server.setCallback(Events.ON_RECV, (client, response) => {
- *   server.getSender().send(new Request(CHAT, `Echo: ${response.text()}`), client.conn)
- * })
+ * server.onRecv((client, response) => client.send(new Request(CHAT, `Echo: ${response.text()}`)))
  * await server.start()
  *
  * const client = new Client({ serverAddr: '127.0.0.1', port: server.port })
- * client.setCallback(Events.ON_RECV, (response) => console.log(response.text())) // Echo: hi
+ * client.onRecv((response) => console.log(response.text())) // Echo: hi
  * await client.connect() // true after the handshake
- * client.getSender().send(new Request(CHAT, 'hi'))
+ * client.send(new Request(CHAT, 'hi'))
  * // ...
  * await client.disconnect()
  * await server.closeAll()

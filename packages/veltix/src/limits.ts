@@ -1,10 +1,9 @@
 import type { Response } from '@veltix/codec'
 import type { LoggerLike } from '@veltix/logger'
-import type { Connection } from '@veltix/transport'
+import { type Connection, refuseConnection } from '@veltix/transport'
 import type { LimitsInit } from './config.js'
 import { RateLimitError } from './errors.js'
 import type { Peer } from './peer.js'
-import { refuseConnection } from './refusal.js'
 
 /** What the `limits` did, since the server was created (`server.stats().limits`). */
 export interface LimitCounters {
@@ -78,7 +77,8 @@ export class Limits {
     if (why !== undefined) {
       this.counters.refusedConnections++
       this.#logger.debug(() => `refused a connection from ${key}: ${why}`)
-      refuseConnection(conn, why)
+      // One ERROR frame says why (a Veltix client fails with ServerRefusedError carrying it), then a close.
+      refuseConnection(conn, `connection refused: ${why}`).catch(() => {})
       return false
     }
     e.open++

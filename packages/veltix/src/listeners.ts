@@ -1,9 +1,8 @@
 import type { MessageTypeRegistry } from '@veltix/codec'
 import type { LoggerLike } from '@veltix/logger'
-import type { Connection } from '@veltix/transport'
+import { type Connection, refuseConnection } from '@veltix/transport'
 import type { ServerConfig } from './config.js'
 import { ConfigError } from './errors.js'
-import { refuseConnection } from './refusal.js'
 
 /** What a server gives each of its listeners when it starts. */
 export interface ListenerContext {

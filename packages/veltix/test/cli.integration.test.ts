@@ -405,6 +405,17 @@ describe('veltix listen', () => {
     expect(listen.lines.join('\n')).not.toContain('\x1b[')
   })
 
+  it('a reader that goes away (`veltix listen | head -1`): the next line ends it with exit 0, no stack trace', async () => {
+    const listen = new Running(['listen', '--port', '0', '--host', '127.0.0.1', '--json'])
+    const port = await listen.port()
+    listen.child.stdout!.destroy()
+    const c = client(port)
+    await c.connect()
+    c.getSender().send(new Request(new MessageType(200, 'x'), 'anyone?'))
+    expect(await listen.exited).toBe(0)
+    expect(listen.stderr).toBe('')
+  })
+
   it('a port already in use: exit 1 with the reason', async () => {
     const { s } = await server()
     const r = await cli(['listen', '--port', String(s.port), '--host', '127.0.0.1'])

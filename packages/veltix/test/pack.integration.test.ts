@@ -19,8 +19,6 @@ const NAMES = ['codec', 'transport', 'session', 'router', 'logger', 'veltix'] as
 const SCOPED = ['@veltix/codec', '@veltix/transport', '@veltix/session', '@veltix/router', '@veltix/logger']
 const TSC = join(createRequire(import.meta.url).resolve('typescript/package.json'), '../bin/tsc')
 const TIMEOUT = 60_000
-// `veltix/browser` is one self-contained ES module for web pages (no Node, no require()): `import` only.
-const ESM_ONLY = new Set(['./browser'])
 
 const dirs: string[] = []
 let packDir: string
@@ -72,7 +70,7 @@ beforeAll(async () => {
   appDir = await tempDir('veltix-app-')
   await install(appDir, [...tarballs.values()])
   const pkg = JSON.parse(await readFile(join(appDir, 'node_modules/veltix/package.json'), 'utf8'))
-  subpaths = Object.keys(pkg.exports).filter((k) => k !== '.' && k !== './package.json' && !ESM_ONLY.has(k))
+  subpaths = Object.keys(pkg.exports).filter((k) => k !== '.' && k !== './package.json')
 }, 120_000)
 
 afterAll(async () => {
@@ -92,10 +90,6 @@ describe('the packed tarballs', () => {
       expect(JSON.stringify(pkg.dependencies ?? {}), n).not.toContain('workspace:')
       for (const [key, entry] of Object.entries(pkg.exports)) {
         if (typeof entry === 'string') continue
-        if (n === 'veltix' && ESM_ONLY.has(key)) {
-          expect(Object.keys(entry as object), key).toEqual(['types', 'import'])
-          continue
-        }
         const e = entry as { types: { require: string; default: string }; default: string }
         expect(Object.keys(e), `${n} ${key}`).toEqual(['types', 'default'])
         for (const f of [e.types.require, e.types.default, e.default])

@@ -23,9 +23,10 @@ const PAYLOAD_BYTES = 64
 const DELIVERY_TIMEOUT_MS = 30_000
 
 /**
- * Cross-node broadcast over Redis (`@veltix/redis`). Two processes each hold 100 clients. "baseline" here is
- * the same `server.cluster.broadcast` on ONE Veltix node serving all 200 clients (no Redis); "veltix" is two
- * nodes of a Redis cluster, 100 clients each, broadcasting from the first. Deliveries/s count every client's
+ * Cross-node broadcast over Redis (`@veltix/redis`). Two client processes hold 100 clients each. "baseline"
+ * here is the same `server.cluster.broadcast` on ONE Veltix node (a process of its own) serving all 200
+ * clients, no Redis; "veltix" is two nodes of a Redis cluster (a process each), 100 clients on each,
+ * broadcasting from the first. Deliveries/s count every client's
  * receipt; latency is send-to-receipt per delivery (one clock, CLOCK_MONOTONIC, across processes). Skipped,
  * with one line saying so, when no redis-server is installed.
  */
@@ -64,34 +65,41 @@ export const clusterWorkload: Workload = {
           unit,
           better,
         })
-        const p1 = await ClusterChild.start()
-        let p2: ClusterChild | undefined
+        // Servers and clients in processes of their own, as in a deployment: s1 (and s2) serve, c1 and c2
+        // hold 100 clients each (of s1 and s2 across nodes; both of s1 on one node).
+        const procs: ClusterChild[] = []
+        const child = async () => {
+          const c = await ClusterChild.start()
+          procs.push(c)
+          return c
+        }
         try {
-          p2 = await ClusterChild.start()
+          const s1 = await child()
+          const s2 = cross ? await child() : undefined
+          const clients = [await child(), await child()]
           const name = `bench-${process.pid}-${Date.now()}`
-          const a = await p1.call<{ port: number }>('start', {
+          const a = await s1.call<{ port: number }>('start', {
             redisUrl: cross ? redis.url : undefined,
             name,
           })
-          const b = cross ? await p2.call<{ port: number }>('start', { redisUrl: redis.url, name }) : a
-          await p1.call('connect', { port: a.port, count: CLIENTS_PER_PROCESS })
-          await p2.call('connect', { port: b.port, count: CLIENTS_PER_PROCESS })
+          const b =
+            s2 === undefined ? a : await s2.call<{ port: number }>('start', { redisUrl: redis.url, name })
+          await clients[0]!.call('connect', { port: a.port, count: CLIENTS_PER_PROCESS })
+          await clients[1]!.call('connect', { port: b.port, count: CLIENTS_PER_PROCESS })
           const all = 2 * CLIENTS_PER_PROCESS
-          const seen = await p1.call<number>('waitClients', { count: all, timeoutMs: 10_000 })
+          const seen = await s1.call<number>('waitClients', { count: all, timeoutMs: 10_000 })
           if (seen < all) throw new ChildProcessError(`only ${seen} of ${all} clients seen by the cluster`)
 
           const run = async (count: number, hz?: number) => {
-            await Promise.all(
-              [p1, p2!].map((p) => p.call('reset', { expected: count * CLIENTS_PER_PROCESS })),
-            )
-            const sent = await p1.call<{ startNs: number }>('broadcast', {
+            await Promise.all(clients.map((p) => p.call('reset', { expected: count * CLIENTS_PER_PROCESS })))
+            const sent = await s1.call<{ startNs: number }>('broadcast', {
               count,
               size: PAYLOAD_BYTES,
               window: WINDOW,
               ...(hz === undefined ? {} : { hz }),
             })
             const got = await Promise.all(
-              [p1, p2!].map((p) =>
+              clients.map((p) =>
                 p.call<{ received: number; lastNs: number; latenciesUs: number[] }>('wait', {
                   timeoutMs: DELIVERY_TIMEOUT_MS,
                 }),
@@ -112,7 +120,7 @@ export const clusterWorkload: Workload = {
           ctx.phase(`cluster ${label}: ${latencyCount} broadcasts at ${LATENCY_HZ}/s (latency)`)
           const l = await run(latencyCount, LATENCY_HZ)
           const s = summarize(l.got[0]!.latenciesUs.concat(l.got[1]!.latenciesUs))
-          // The second process's clients: the ones a cross-node broadcast reaches through Redis.
+          // The second client process: the clients a cross-node broadcast reaches through Redis.
           const far = summarize(l.got[1]!.latenciesUs)
           figures.push(
             fig('latency.p50', s.p50, 'us', 'lower'),
@@ -121,7 +129,7 @@ export const clusterWorkload: Workload = {
             fig('farClients.latency.p99', far.p99, 'us', 'lower'),
           )
         } finally {
-          await Promise.all([p1.close(), p2?.close()])
+          await Promise.all(procs.map((p) => p.close()))
         }
       }
     } finally {

@@ -6,7 +6,6 @@ import {
   HEADER_SIZE,
   HELLO,
   HELLO_ACK,
-  type MessageType,
   MessageTypeRegistry,
   nextRequestId,
   PING,
@@ -20,10 +19,11 @@ import type { CloseInfo, Connection, ConnectionHandler, SendResult } from '@velt
 import { tickClock } from '@veltix/transport/internal'
 import { DEFAULT_PING_TIMEOUT, DEFAULT_PROTOCOL_VERSION, DEFAULT_REQUEST_TIMEOUT } from '../constants.js'
 import { ConnectionClosedError, DuplicateRequestIdError, NotConnectedError } from '../errors.js'
-import { type AuthenticateInfo, authentication } from './handshake/auth.js'
-import type { CapabilityFactory, HandshakeCapability } from './handshake/capability.js'
+import type { AuthenticateInfo } from './handshake/auth.js'
+import { capabilitiesFor } from './handshake/capabilities.js'
+import type { HandshakeCapability } from './handshake/capability.js'
 import { type DriverHost, HandshakeDriver } from './handshake/driver.js'
-import { encryption, type SessionEncryptionInit } from './handshake/encryption.js'
+import type { SessionEncryptionInit } from './handshake/encryption.js'
 import { Heartbeat } from './heartbeat.js'
 import type { SecureLink } from './secure-link.js'
 import type {
@@ -92,13 +92,6 @@ export interface SessionInit {
   onDrain?(session: Session): void
 }
 
-/**
- * The handshake's capabilities, in the order their phases run (encryption first: authentication's token then
- * travels sealed). Adding one: a file in `handshake/` and a line here.
- */
-const CAPABILITIES: readonly CapabilityFactory<SessionInit>[] = [encryption, authentication]
-
-const NO_CAPABILITIES: readonly HandshakeCapability[] = []
 const EMPTY = new Uint8Array(0)
 const PING_CODE = PING.code
 const PONG_CODE = PONG.code
@@ -290,15 +283,9 @@ export class Session {
       this.#finish('local', new ConnectionClosedError('connection was already closed'))
       return
     }
-    let capabilities = NO_CAPABILITIES
+    let capabilities: readonly HandshakeCapability[]
     try {
-      for (const make of CAPABILITIES) {
-        const c = make(init, this.role)
-        if (c === undefined) continue
-        if (capabilities === NO_CAPABILITIES) capabilities = []
-        ;(capabilities as HandshakeCapability[]).push(c)
-        for (const t of c.types ?? NO_TYPES) registerQuietly(this.registry, t)
-      }
+      capabilities = capabilitiesFor(init, this.role, this.registry)
     } catch (error) {
       this.#fail(error instanceof Error ? error : new Error(String(error)), 'handshake-failed')
       return
@@ -701,15 +688,5 @@ export class Session {
   /** For tests: true while any timer of the pending table exists, idle or not (false once closed). @internal */
   get timerScheduled(): boolean {
     return this.#waits?.table.timerScheduled === true
-  }
-}
-
-const NO_TYPES: readonly MessageType[] = []
-
-function registerQuietly(registry: MessageTypeRegistry, type: MessageType): void {
-  try {
-    registry.register(type)
-  } catch {
-    // another type holds the code: frames with it are still delivered to the session by the transport
   }
 }

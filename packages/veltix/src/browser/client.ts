@@ -2,6 +2,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE, PROTOCOL_VERSION } from '../../../codec/src/c
 import { ChecksumMismatchError, FrameTooLargeError, MalformedFrameError } from '../../../codec/src/errors.js'
 import { type MessageType, MessageTypeRegistry } from '../../../codec/src/message-type.js'
 import { decodeUtf8, encodeUtf8 } from '../../../codec/src/payload.js'
+import { nextRequestId } from '../../../codec/src/request-id.js'
 import { DisconnectReason, type DisconnectState } from '../../../session/src/client/disconnect.js'
 import {
   DEFAULT_BACKOFF_FACTOR,
@@ -24,14 +25,7 @@ import {
 } from '../../../session/src/errors.js'
 import { Events } from '../events.js'
 import { TypedMessageType, TypedRequest, type TypedResponse } from '../typed-message.js'
-import {
-  decodeFrame,
-  decodeHelloPayload,
-  encodeFrame,
-  type Frame,
-  nextRequestId,
-  versionsCompatible,
-} from './codec.js'
+import { decodeFrame, decodeHelloPayload, encodeFrame, type Frame, versionsCompatible } from './codec.js'
 import { ConnectError, UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
 import { type Request, Response } from './message.js'
 

@@ -102,15 +102,3 @@ export function encodeHelloAck(version: string): Uint8Array {
   out.set(v, 2)
   return out
 }
-
-let counter = 0
-/** A fresh request id below 2^31: a counter from a random start (as the Node codec). */
-export function nextRequestId(): number {
-  if (counter === 0) {
-    const r = new Uint32Array(1)
-    globalThis.crypto.getRandomValues(r)
-    counter = (r[0]! & 0x7fffffff) | 1
-  }
-  counter = (counter + 1) & 0x7fffffff
-  return counter
-}

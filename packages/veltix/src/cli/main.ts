@@ -15,6 +15,12 @@ function version(): string {
   }
 }
 
+// `veltix listen | head -1`: the reader went away; that ends the command, quietly and successfully.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
 run(process.argv.slice(2), version()).then(
   (code) => {
     process.exitCode = code

@@ -99,6 +99,9 @@ export function ms(value: number): string {
   return value.toFixed(3)
 }
 
+/** `14:23:45.123`, local time (as the logger's lines). */
 export function timeOfDay(at: number): string {
-  return new Date(at).toISOString().slice(11, 23)
+  const d = new Date(at)
+  const two = (n: number) => String(n).padStart(2, '0')
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`
 }
