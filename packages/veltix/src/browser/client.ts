@@ -23,10 +23,11 @@ import {
   ServerRefusedError,
   VersionMismatchError,
 } from '../../../session/src/errors.js'
+import { ConnectError } from '../../../transport/src/errors.js'
 import { Events } from '../events.js'
 import { TypedMessageType, TypedRequest, type TypedResponse } from '../typed-message.js'
 import { decodeFrame, decodeHelloPayload, encodeFrame, type Frame, versionsCompatible } from './codec.js'
-import { ConnectError, UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
+import { UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
 import { type Request, Response } from './message.js'
 
 /** What the client needs of a WebSocket: the browser's, or `ws`'s in Node (`new Client({ url, WebSocket })`). */
@@ -442,7 +443,11 @@ export class Client {
     } catch (cause) {
       // A malformed URL will not heal by retrying.
       return Promise.resolve(
-        new Failure(DisconnectReason.ERROR, new ConnectError(this.url, undefined, { cause }), true),
+        new Failure(
+          DisconnectReason.ERROR,
+          new ConnectError(this.url, 0, 'ERR_INVALID_URL', { cause }),
+          true,
+        ),
       )
     }
     ws.binaryType = 'arraybuffer'
@@ -451,7 +456,7 @@ export class Client {
     const connectTimeout = this.#init.connectTimeout ?? 5000
     const handshakeTimeout = this.#init.handshakeTimeout ?? 5000
     link.timer = setTimeout(() => {
-      this.#fail(link, new Failure(DisconnectReason.ERROR, new ConnectError(this.url, connectTimeout)))
+      this.#fail(link, new Failure(DisconnectReason.ERROR, this.#connectError('ETIMEDOUT')))
     }, connectTimeout)
     ws.onopen = () => {
       clearTimeout(link.timer)
@@ -474,12 +479,19 @@ export class Client {
     })
   }
 
+  /** The transport's ConnectError, for the URL's host and port: ETIMEDOUT, or EWEBSOCKET (a page is told no more). */
+  #connectError(causeCode: string): ConnectError {
+    const u = new URL(this.url)
+    const port = u.port === '' ? (u.protocol === 'wss:' ? 443 : 80) : Number(u.port)
+    return new ConnectError(u.hostname, port, causeCode)
+  }
+
   #onClose(link: Link, code: number, reason: string): void {
     clearTimeout(link.timer)
     const failure =
       link.failure ??
       (!link.handshakeDone && link.helloId === -1 && code === 1006
-        ? new Failure(DisconnectReason.ERROR, new ConnectError(this.url))
+        ? new Failure(DisconnectReason.ERROR, this.#connectError('EWEBSOCKET'))
         : new Failure(
             code === 1000 || code === 1001
               ? DisconnectReason.SERVER_CLOSED

@@ -43,6 +43,7 @@ export {
   SessionError,
   VersionMismatchError,
 } from '../../../session/src/errors.js'
+export { ConnectError } from '../../../transport/src/errors.js'
 export { Events } from '../events.js'
 export {
   bytesCodec,
@@ -65,5 +66,5 @@ export {
   type WebSocketLike,
 } from './client.js'
 export { crc32, decodeFrame, encodeFrame, type Frame } from './codec.js'
-export { ConnectError, UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
+export { UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
 export { type PayloadInput, Request, type RequestInit, Response } from './message.js'
