@@ -15,10 +15,10 @@ export default defineConfig({
   sourcemap: true,
   splitting: false,
   noExternal: [/.*/],
-  // Modules shared with the Node build import '@veltix/codec' (typed messages), '@veltix/transport' (the
-  // session's errors take AbortError from it; its entry also holds the Node socket cores, so the bundle reads
-  // its one pure errors module) and 'node:crypto' (the codec's request ids): they get the browser's.
-  // (tsup would otherwise strip `node:` and leave node:crypto external.)
+  // Modules shared with the Node build import '@veltix/codec' (typed messages), '@veltix/transport' and its
+  // /internal (the session's errors take AbortError there; those entries also hold the Node socket cores, so
+  // the bundle reads transport's one pure errors module) and 'node:crypto' (the codec's request ids): they get
+  // the browser's. (tsup would otherwise strip `node:` and leave node:crypto external.)
   removeNodeProtocol: false,
   esbuildPlugins: [
     {
@@ -26,7 +26,7 @@ export default defineConfig({
       setup(build) {
         const to = (file: string) => () => ({ path: fileURLToPath(new URL(file, import.meta.url)) })
         build.onResolve({ filter: /^@veltix\/codec$/ }, to('./src/browser/codec-alias.ts'))
-        build.onResolve({ filter: /^@veltix\/transport$/ }, to('../transport/src/errors.ts'))
+        build.onResolve({ filter: /^@veltix\/transport(\/internal)?$/ }, to('../transport/src/errors.ts'))
         build.onResolve({ filter: /^node:crypto$/ }, to('./src/browser/node-crypto.ts'))
       },
     },
