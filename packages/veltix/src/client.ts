@@ -23,7 +23,7 @@ import { ClientConfig, type ClientConfigInit } from './config.js'
 import { Events } from './events.js'
 import { clientPlugins } from './plugins/attach.js'
 import type { PluginHost } from './plugins/host.js'
-import type { AttachMode, VeltixBasePlugin } from './plugins/plugin.js'
+import type { AttachMode, PluginWire, VeltixBasePlugin } from './plugins/plugin.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
@@ -120,6 +120,8 @@ export class Client {
   #closedWait: { promise: Promise<void>; resolve: () => void } | undefined
   #lastError: Error | undefined
   #pluginHost: PluginHost<null> | undefined
+  /** The Reconnector's session options: plugins' wire extensions are set here for the next connection. */
+  #sessionInit: PluginWire = {}
   /** The plugins while at least one is registered: the one field the message path tests. */
   #plugins: PluginHost<null> | undefined
 
@@ -154,7 +156,7 @@ export class Client {
         ...(c.tls === undefined ? {} : { tls: c.tls }),
         logger: this.#logger,
       },
-      session: {
+      session: Object.assign(this.#sessionInit, {
         registry: this.registry,
         handshakeTimeout: c.handshakeTimeout,
         heartbeat: c.heartbeat,
@@ -163,7 +165,7 @@ export class Client {
         ...(c.token === undefined ? {} : { token: c.token }),
         ...(c.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
         logger: this.#logger,
-      },
+      }),
       retry: c.retry,
       retryDelay: c.retryDelay,
       ...(c.backoff === undefined ? {} : { backoff: c.backoff }),
@@ -418,9 +420,16 @@ export class Client {
   }
 
   #pluginsOf(): PluginHost<null> {
-    this.#pluginHost ??= clientPlugins(this, this.registry, this.#router, this.#logger, (h) => {
-      this.#plugins = h
-    })
+    this.#pluginHost ??= clientPlugins(
+      this,
+      this.registry,
+      this.#router,
+      this.#logger,
+      (h) => {
+        this.#plugins = h
+      },
+      this.#sessionInit,
+    )
     return this.#pluginHost
   }
 

@@ -538,6 +538,7 @@ export class Server {
         ...(this.#encryption === undefined ? {} : { encryption: this.#encryption }),
         ...(this.config.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
         ...(cb.authenticate === undefined ? {} : { authenticate: cb.authenticate }),
+        ...this.#pluginHost?.wire,
         // Lines carry { peer: 'address:port' } through a child logger made on the first line emitted.
         logger: this.#logger,
         logPeer: true,

@@ -5,6 +5,7 @@ import type { ClientInfo } from '../client-info.js'
 import type { Sender } from '../sender.js'
 import { Tags } from '../tags.js'
 import { PluginHost } from './host.js'
+import type { PluginWire } from './plugin.js'
 
 function declare(registry: MessageTypeRegistry, type: MessageType): void {
   try {
@@ -51,6 +52,7 @@ export function clientPlugins<O extends ClientOwner>(
   router: Router<O>,
   logger: LoggerLike,
   active: (host: PluginHost<null> | undefined) => void,
+  sessionInit: PluginWire,
 ): PluginHost<null> {
   // A client has no tags of its own: the plugins share one set, for the server it talks to.
   const tags = new Tags()
@@ -65,6 +67,11 @@ export function clientPlugins<O extends ClientOwner>(
     declare: (type) => declare(registry, type),
     deliver: (queue, response) => router.dispatch(queue, response, owner),
     active: (on) => active(on ? host : undefined),
+    // The reconnector reads its session options at each connection: the next one negotiates these.
+    wire: (wire) => {
+      if (wire.compression === undefined) delete sessionInit.compression
+      else sessionInit.compression = wire.compression
+    },
   })
   return host
 }

@@ -8,6 +8,7 @@ import {
   type PluginContext,
   type PluginDisconnectInfo,
   PluginPermissionError,
+  type PluginWire,
   type VeltixBasePlugin,
 } from './plugin.js'
 
@@ -26,6 +27,8 @@ export interface PluginBackend<C> {
   deliver(queue: DispatchQueue, response: Response, client: C): void
   /** Called with true when the first plugin is registered, false when the last one is gone. */
   active(on: boolean): void
+  /** The merged wire extensions changed. */
+  wire?(wire: PluginWire): void
 }
 
 /** One registered plugin: its permissions as flags, read per call. */
@@ -76,6 +79,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 export class PluginHost<C> {
   /** Hooks that threw or rejected, since the owner was created. */
   errors = 0
+  /** The registered plugins' wire extensions, merged (registration order: the first one wins). */
+  wire: PluginWire = {}
   readonly #backend: PluginBackend<C>
   readonly #entries = new Map<string, Entry>()
   /** Attachments per type code, in attach order: plugin name -> mode. */
@@ -209,6 +214,12 @@ export class PluginHost<C> {
   }
 
   #changed(): void {
+    const wire: PluginWire = {}
+    for (const { plugin } of this.#entries.values()) {
+      if (plugin.wire?.compression !== undefined) wire.compression ??= plugin.wire.compression
+    }
+    this.wire = wire
+    this.#backend.wire?.(wire)
     this.#plans = new Map()
     const obs: Step[] = []
     for (const entry of this.#entries.values())

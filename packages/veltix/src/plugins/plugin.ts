@@ -1,5 +1,6 @@
 import type { Request, Response } from '@veltix/codec'
 import type { LoggerLike } from '@veltix/logger'
+import type { CompressionInit } from '@veltix/session'
 import type { Tags } from '../tags.js'
 
 /**
@@ -67,6 +68,15 @@ export interface PluginContext<C = unknown> {
   stats(): unknown
 }
 
+/**
+ * A wire extension a plugin brings: session options negotiated in the HELLO capability block, so they are used
+ * only with a peer that offers them too (a reference peer sees plain 1.6.3). Read when a connection starts.
+ */
+export interface PluginWire {
+  /** Per-message deflate-raw (`vx.z`), see `compression()` in `veltix/plugins`. */
+  compression?: CompressionInit
+}
+
 /** Why a connection ended, as `onDisconnect` gets it. */
 export interface PluginDisconnectInfo {
   reason: string
@@ -85,6 +95,8 @@ export abstract class VeltixBasePlugin {
   readonly permissions: readonly Permission[] = []
   /** The context of the owner it is registered on (set before `onRegister`, cleared after `onUnregister`). */
   ctx: PluginContext | undefined = undefined
+  /** A wire extension (see `PluginWire`); connections opened after `registerPlugin` use it. */
+  readonly wire?: PluginWire
 
   // The hooks, all optional: a plugin without one costs nothing at dispatch.
   /** Registered: `ctx` is the owner's context. */
