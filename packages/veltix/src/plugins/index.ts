@@ -5,3 +5,4 @@
  */
 export { CompressionBombError, DecompressionError } from '@veltix/session'
 export { type CompressionOptions, CompressionPlugin, compression } from './compression.js'
+export { type MetricsOptions, MetricsPlugin, MissingPeerDependencyError, metrics } from './metrics.js'
