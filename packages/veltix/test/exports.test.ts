@@ -26,7 +26,7 @@ describe('package surface', () => {
     }
     const lib = Object.fromEntries(['index', ...SUBPATHS].map((s) => [s, `src/${s}.ts`]))
     // veltix/plugins: the first-party plugins, their own entry (not a re-export of a package).
-    const plugins = { plugins: 'src/plugins/index.ts' }
+    const plugins = { plugins: 'src/plugins.ts' }
     expect(Object.keys(pkg.exports['./plugins'])[0]).toBe('types')
     expect(pkg.tsup.entry).toEqual({ ...lib, ...plugins, cli: 'src/cli/main.ts' })
     expect(pkg.tsup.dts.entry).toEqual({ ...lib, ...plugins })
