@@ -15,10 +15,10 @@ export default defineConfig({
   sourcemap: true,
   splitting: false,
   noExternal: [/.*/],
-  // Modules shared with the Node build import '@veltix/codec' (typed messages), '@veltix/transport' (the
-  // session's errors take AbortError from it; its entry also holds the Node socket cores, so the bundle reads
-  // its one pure errors module) and 'node:crypto' (the codec's request ids): they get the browser's.
-  // (tsup would otherwise strip `node:` and leave node:crypto external.)
+  // Modules shared with the Node build import '@veltix/codec' (typed messages), '@veltix/transport' and its
+  // /internal (the session's errors take AbortError there; those entries also hold the Node socket cores, so
+  // the bundle reads transport's one pure errors module) and 'node:crypto' (the codec's request ids): they get
+  // the browser's. (tsup would otherwise strip `node:` and leave node:crypto external.)
   removeNodeProtocol: false,
   esbuildPlugins: [
     {

@@ -4,12 +4,14 @@
 import { parseArgs } from 'node:util'
 import { runChatClient } from './client.js'
 import { createChatServer } from './server.js'
+import { webChat } from './web.js'
 
-const USAGE = `usage: chat [--join | --server-only] [--host H] [--port P] [--nick NAME] [--room ROOM] [--redis URL]
+const USAGE = `usage: chat [--join | --server-only] [--host H] [--port P] [--nick NAME] [--room ROOM] [--redis URL] [--web PORT]
   (no flag)      host a server on --port and chat in this terminal
   --join         join a chat hosted elsewhere (another terminal: pnpm chat --join)
   --server-only  host a server without a client
-  --redis URL    servers on the same Redis are one chat: rooms, /who, private messages`
+  --redis URL    servers on the same Redis are one chat: rooms, /who, private messages
+  --web PORT     also serve the chat to browsers at http://H:PORT/ (same rooms and commands)`
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
       'server-only': { type: 'boolean', default: false },
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8080' },
+      web: { type: 'string' },
       nick: { type: 'string' },
       room: { type: 'string', default: 'lobby' },
       redis: { type: 'string' },
@@ -31,7 +34,9 @@ async function main(): Promise<void> {
     throw new Error(`bad --port ${values.port}\n${USAGE}`)
   const nick = values.nick ?? `user${Math.floor(Math.random() * 1000)}`
 
-  let server = values.join ? undefined : createChatServer(values.host, port, values.redis)
+  const web = values.web === undefined || values.join ? undefined : webChat(values.host, Number(values.web))
+  const webUrl = await web?.start() // listening first: the server's WebSocket listener shares it
+  let server = values.join ? undefined : createChatServer(values.host, port, values.redis, web?.listener)
   if (server !== undefined) {
     try {
       await server.start()
@@ -39,15 +44,17 @@ async function main(): Promise<void> {
       // The default port is taken (another chat, another program): host on a free one rather than fail.
       if ((err as { causeCode?: string }).causeCode !== 'EADDRINUSE' || portGiven) throw err
       console.log(`port ${port} is busy; hosting on a free port instead`)
-      server = createChatServer(values.host, 0, values.redis)
+      server = createChatServer(values.host, 0, values.redis, web?.listener)
       await server.start()
     }
     console.log(
       `chat server on ${values.host}:${server.port} — others join with: pnpm chat --join --port ${server.port}`,
     )
+    if (webUrl !== undefined) console.log(`web chat on ${webUrl}`)
   }
   const stop = async () => {
     await server?.closeAll()
+    await web?.close()
     process.exit(0)
   }
   process.once('SIGINT', stop)
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
   if (values['server-only']) return
   await runChatClient(values.host, server?.port ?? port, nick, values.room)
   await server?.closeAll()
+  await web?.close()
   console.log('bye')
 }
 

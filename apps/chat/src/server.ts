@@ -1,4 +1,4 @@
-import { type ClientInfo, Events, type Request, type Response, Server } from 'veltix'
+import { type ClientInfo, Events, type Listener, type Request, type Response, Server } from 'veltix'
 import { chatCluster, clusterConfig } from './cluster.js'
 import {
   type ChatEvent,
@@ -17,8 +17,13 @@ import {
 type Replier = { reply(to: Response, r: Reply): Request }
 
 /** A chat server: nicknames and rooms are client tags; each room keeps its last messages (per server). */
-export function createChatServer(host: string, port: number, redisUrl?: string): Server {
-  const server = new Server({ host, port, ...clusterConfig(redisUrl) })
+export function createChatServer(host: string, port: number, redisUrl?: string, web?: Listener): Server {
+  const server = new Server({
+    host,
+    port,
+    ...clusterConfig(redisUrl),
+    listeners: web === undefined ? [] : [web],
+  })
   const sender = server.getSender()
   const chat = chatCluster(server)
   const history = new Map<string, ChatEvent[]>()

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs'
+import type { Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { CODE_ECHO, CODE_STATE, CODE_WORLD, CONNECT_CONCURRENCY } from './constants.js'
 import { WorkloadError } from './errors.js'
 import { type HeapBreakdown, heapBreakdown } from './heap-breakdown.js'
+import { openIdleConnections } from './idle-clients.js'
 import type {
   BenchClient,
   BenchServer,
@@ -20,13 +24,34 @@ import { runTicks } from './ticker.js'
 
 /** Loaded on demand so that a baseline process never loads Veltix (its memory figures stay clean). */
 export async function loadImplementation(name: ImplementationName): Promise<Implementation> {
-  if (name === 'baseline') return (await import('./impl/baseline.js')).baseline
-  if (name === 'veltix-ws') return (await import('./workloads/websocket.js')).veltixWebSocket
-  if (name === 'socket.io') return (await import('./workloads/websocket.js')).socketIo
-  return (await import('./impl/veltix.js')).veltix
+  switch (name) {
+    case 'baseline':
+      return (await import('./impl/baseline.js')).baseline
+    case 'raw4':
+      return (await import('./impl/baseline.js')).raw4
+    case 'veltix-ws':
+      return (await import('./workloads/websocket.js')).veltixWebSocket
+    // --peers reuses the WebSocket workload's socket.io stack.
+    case 'socket.io':
+    case 'socketio':
+      return (await import('./workloads/websocket.js')).socketIo
+    case 'zeromq':
+      return (await import('./impl/peers.js')).zeromq
+    default:
+      return (await import('./impl/veltix.js')).veltix
+  }
 }
 
-export type ServerMode = 'sink' | 'echo'
+/** `sink` counts messages; `echo` answers each; `spin` counts and busies the CPU for `spinUs` per message. */
+export type ServerMode = 'sink' | 'echo' | 'spin'
+
+/** Busy-waits `us` microseconds (an application's CPU-bound handler). */
+function spin(us: number): void {
+  const end = nowNs() + us * 1000
+  while (nowNs() < end) {
+    // burn
+  }
+}
 
 export interface LatencyResult {
   summary: Summary
@@ -52,6 +77,7 @@ export interface WaitResult {
 export function createAgent(progress: (fraction: number) => void) {
   let server: BenchServer | undefined
   let clients: BenchClient[] = []
+  let idle: Socket[] = []
   // Messages counted by the server's handler, or by the clients' message callback.
   let count = 0
   let bytes = 0
@@ -86,24 +112,35 @@ export function createAgent(progress: (fraction: number) => void) {
       impl: ImplementationName
       core: CoreName
       mode: ServerMode
+      spinUs?: number
     }): Promise<{ port: number }> {
       if (server !== undefined) throw new Error('a server is already running in this agent')
       const impl = await loadImplementation(args.impl)
       let srv: BenchServer | undefined
+      const spinUs = args.spinUs ?? 0
       const hooks: ServerHooks =
-        args.mode === 'echo'
+        args.mode === 'spin'
           ? {
-              message(peer: Peer, code: number, requestId: number, payload: Uint8Array) {
-                srv!.reply(peer, code, requestId, payload)
-              },
-            }
-          : {
               message(_peer: Peer, _code: number, _requestId: number, payload: Uint8Array) {
+                spin(spinUs)
                 count++
                 bytes += payload.length
                 onCounted()
               },
             }
+          : args.mode === 'echo'
+            ? {
+                message(peer: Peer, code: number, requestId: number, payload: Uint8Array) {
+                  srv!.reply(peer, code, requestId, payload)
+                },
+              }
+            : {
+                message(_peer: Peer, _code: number, _requestId: number, payload: Uint8Array) {
+                  count++
+                  bytes += payload.length
+                  onCounted()
+                },
+              }
       srv = server = await impl.startServer({ core: args.core, hooks })
       return { port: srv.port }
     },
@@ -114,12 +151,62 @@ export function createAgent(progress: (fraction: number) => void) {
       await s?.close()
     },
 
-    async waitConnections(args: { count: number; timeoutMs: number }): Promise<number> {
+    /** Waits until the server counts `count` connections (handshakes done); `pollMs` between looks. */
+    async waitConnections(args: { count: number; timeoutMs: number; pollMs?: number }): Promise<number> {
       const deadline = Date.now() + args.timeoutMs
       while (server !== undefined && server.connectionCount < args.count && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 5))
+        await new Promise((r) => setTimeout(r, args.pollMs ?? 5))
       }
       return server?.connectionCount ?? 0
+    },
+
+    /**
+     * Broadcasts `count` messages of `size` bytes to every connected client, as fast as it can, yielding to
+     * the event loop (so the writes go out) every `perTurn` broadcasts. Returns how many sends were accepted.
+     */
+    async broadcastStream(args: { count: number; size: number; perTurn: number }) {
+      const s = server
+      if (s === undefined) throw new Error('no server running')
+      const payload = new Uint8Array(args.size).fill(0x63)
+      let accepted = 0
+      const startNs = nowNs()
+      for (let i = 1; i <= args.count; i++) {
+        accepted += s.broadcast(CODE_WORLD, payload)
+        if (i % args.perTurn === 0) {
+          await new Promise<void>((r) => setImmediate(r))
+          if ((i & 63) === 0) progress(i / args.count)
+        }
+      }
+      return { accepted, startNs, endNs: nowNs() }
+    },
+
+    /** This process's soft limit of open files (Linux: /proc/self/limits; elsewhere Infinity: not checked). */
+    async fdLimit(): Promise<number> {
+      let text: string
+      try {
+        text = readFileSync('/proc/self/limits', 'utf8')
+      } catch {
+        return Number.POSITIVE_INFINITY
+      }
+      const m = /^Max open files\s+(\S+)/m.exec(text)
+      return m === null || m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1])
+    },
+
+    /** Main-thread event loop busy time so far, in ms (deltas give a phase's; worker threads not included). */
+    async mainThreadActiveMs(): Promise<number> {
+      return performance.eventLoopUtilization().active
+    },
+
+    /** Opens idle bare connections (the scale workload's load): see idle-clients.ts. */
+    async idleOpen(args: {
+      port: number
+      count: number
+      localAddress: string
+      handshake: boolean
+    }): Promise<number> {
+      const opened = await openIdleConnections({ ...args, concurrency: CONNECT_CONCURRENCY }, progress)
+      idle.push(...opened)
+      return idle.length
     },
 
     /** Game-server loop: broadcasts a world state to every player each tick; returns tick lateness in µs. */
@@ -181,6 +268,8 @@ export function createAgent(progress: (fraction: number) => void) {
     },
 
     async clientsClose(): Promise<void> {
+      for (const sock of idle) sock.destroy()
+      idle = []
       const cs = clients
       clients = []
       await Promise.all(cs.map((c) => c.close()))

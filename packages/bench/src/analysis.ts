@@ -1,9 +1,16 @@
 import {
+  TARGET_BROADCAST_RATIO,
   TARGET_BURST_RECEIVE_RATIO,
   TARGET_FPS_JITTER_P99_MS,
+  TARGET_LARGE_MBPS_RATIO,
   TARGET_LATENCY_P50_RATIO,
   TARGET_MEMORY_PER_CONNECTION_RATIO,
+  TARGET_RAW4_THROUGHPUT_RATIO,
+  TARGET_SCALE_RSS_RATIO,
+  TARGET_SEND_AND_WAIT_P50_RATIO,
+  TARGET_SEND_AND_WAIT_P99_RATIO,
   TARGET_STRESS_RATIO,
+  TARGET_WORKER_SPEEDUP,
 } from './constants.js'
 import type { BenchOptions } from './options.js'
 import type { Figure, Ratio, TargetCheck } from './results.js'
@@ -14,6 +21,7 @@ import { TARGET_WS_BURST_RATIO, TARGET_WS_REQUEST_P50_RATIO } from './workloads/
 const CROSS_RATIOS: { workload: Figure['workload']; name: string; baselineName: string }[] = [
   // The issue's latency target compares sendAndWait with the baseline's plain ping-pong.
   { workload: 'latency', name: 'sendAndWait.p50', baselineName: 'ping.p50' },
+  { workload: 'latency', name: 'sendAndWait.p99', baselineName: 'ping.p99' },
 ]
 
 /**
@@ -21,17 +29,24 @@ const CROSS_RATIOS: { workload: Figure['workload']; name: string; baselineName: 
  * and counts are left out: their ratio says nothing. Memory figures are compared per client or connection.
  */
 export function computeRatios(figures: readonly Figure[]): Ratio[] {
+  // Denominators by reference: the same-framing baseline (''), the 4-byte-length program, Veltix's loop core.
   const base = new Map<string, Figure>()
-  for (const f of figures) if (f.impl === 'baseline') base.set(`${f.workload}/${f.name}`, f)
+  for (const f of figures) {
+    if (f.impl === 'baseline') base.set(`/${f.workload}/${f.name}`, f)
+    else if (f.impl === 'raw4') base.set(`raw4/${f.workload}/${f.name}`, f)
+    else if (f.impl === 'veltix' && f.core === 'loop' && f.workload === 'worker-core')
+      base.set(`veltix-loop/${f.workload}/${f.name}`, f)
+  }
   const out: Ratio[] = []
-  const push = (f: Figure, baselineName: string): void => {
-    const b = base.get(`${f.workload}/${baselineName}`)
+  const push = (f: Figure, baselineName: string, reference?: Ratio['reference']): void => {
+    const b = base.get(`${reference ?? ''}/${f.workload}/${baselineName}`)
     if (b === undefined || b.value === 0 || !Number.isFinite(b.value) || !Number.isFinite(f.value)) return
     out.push({
       workload: f.workload,
       core: f.core,
       name: f.name,
       baselineName,
+      ...(reference === undefined ? {} : { reference }),
       value: f.value / b.value,
       better: f.better,
     })
@@ -40,10 +55,15 @@ export function computeRatios(figures: readonly Figure[]): Ratio[] {
     if (f.impl !== 'veltix' || f.unit === '%' || f.unit === 'count') continue
     if (f.workload === 'memory' && !/[pP]er(Client|Connection)/.test(f.name)) continue
     push(f, f.name)
+    push(f, f.name, 'raw4')
+    if (f.core === 'worker') push(f, f.name, 'veltix-loop')
   }
   for (const c of CROSS_RATIOS) {
     for (const f of figures)
-      if (f.impl === 'veltix' && f.workload === c.workload && f.name === c.name) push(f, c.baselineName)
+      if (f.impl === 'veltix' && f.workload === c.workload && f.name === c.name) {
+        push(f, c.baselineName)
+        push(f, c.baselineName, 'raw4')
+      }
   }
   return out
 }
@@ -55,10 +75,20 @@ export function checkTargets(
   options: BenchOptions,
 ): TargetCheck[] {
   const out: TargetCheck[] = []
-  const ratio = (workload: string, name: string, baselineName = name): number | undefined =>
+  const ratio = (
+    workload: string,
+    name: string,
+    baselineName = name,
+    reference?: Ratio['reference'],
+    core: Ratio['core'] = 'loop',
+  ): number | undefined =>
     ratios.find(
       (r) =>
-        r.core === 'loop' && r.workload === workload && r.name === name && r.baselineName === baselineName,
+        r.core === core &&
+        r.workload === workload &&
+        r.name === name &&
+        r.baselineName === baselineName &&
+        r.reference === reference,
     )?.value
   const veltix = (workload: string, name: string): number | undefined =>
     figures.find(
@@ -84,11 +114,32 @@ export function checkTargets(
   )
   add('stress', 'stress messages/s / baseline', ratio('stress', 'msgPerSec'), '>=', TARGET_STRESS_RATIO)
   add(
+    'burst.receive.raw4',
+    'burst receive rate / 4-byte-length raw',
+    ratio('burst', 'receive.msgPerSec', 'receive.msgPerSec', 'raw4'),
+    '>=',
+    TARGET_RAW4_THROUGHPUT_RATIO,
+  )
+  add(
+    'stress.raw4',
+    'stress (100-client fan-in) messages/s / 4-byte-length raw',
+    ratio('stress', 'msgPerSec', 'msgPerSec', 'raw4'),
+    '>=',
+    TARGET_RAW4_THROUGHPUT_RATIO,
+  )
+  add(
     'latency.sendAndWait',
     'sendAndWait p50 / baseline ping p50',
     ratio('latency', 'sendAndWait.p50', 'ping.p50'),
     '<=',
-    TARGET_LATENCY_P50_RATIO,
+    TARGET_SEND_AND_WAIT_P50_RATIO,
+  )
+  add(
+    'latency.sendAndWait.p99',
+    'sendAndWait p99 / baseline ping p99',
+    ratio('latency', 'sendAndWait.p99', 'ping.p99'),
+    '<=',
+    TARGET_SEND_AND_WAIT_P99_RATIO,
   )
   add(
     'latency.ping',
@@ -103,6 +154,34 @@ export function checkTargets(
     ratio('memory', 'scale.server.rssPerConnection'),
     '<=',
     TARGET_MEMORY_PER_CONNECTION_RATIO,
+  )
+  add(
+    'broadcast',
+    'broadcast deliveries/s / baseline (one encoded frame to every socket)',
+    ratio('broadcast', 'deliveries.perSec'),
+    '>=',
+    TARGET_BROADCAST_RATIO,
+  )
+  add(
+    'scale.rssPerConnection',
+    `server RSS per idle connection / baseline (${options.scaleConnections} connections)`,
+    ratio('scale', 'server.rssPerConnection'),
+    '<=',
+    TARGET_SCALE_RSS_RATIO,
+  )
+  add(
+    'large.1MiB',
+    '1 MiB frames MB/s / baseline',
+    ratio('throughput-by-size', '1MiB.MBps'),
+    '>=',
+    TARGET_LARGE_MBPS_RATIO,
+  )
+  add(
+    'worker-core.speedup',
+    'worker core frames/s / loop core (1 MiB into a CPU-bound handler)',
+    ratio('worker-core', 'frames.perSec', 'frames.perSec', 'veltix-loop', 'worker'),
+    '>=',
+    TARGET_WORKER_SPEEDUP,
   )
   // The websocket workload's baseline is socket.io 4.8 (issue 15).
   const wsBurst = ratio('websocket', 'ws.burst.receive.msgPerSec')

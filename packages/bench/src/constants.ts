@@ -43,6 +43,31 @@ export const DEFAULT_SIZE_PLAN: readonly { size: number; count: number }[] = [
   { size: 1024 * 1024, count: 200 },
 ]
 
+/** Broadcast: connected clients, spread over BROADCAST_PROCESSES client processes. */
+export const DEFAULT_BROADCAST_CLIENTS = 1_000
+/** Broadcast: messages the server broadcasts (each to every client). */
+export const DEFAULT_BROADCAST_MESSAGES = 1_000
+/** Broadcast: unmeasured broadcasts first (JIT warm-up on the same connections). */
+export const BROADCAST_WARMUP_MESSAGES = 100
+/** Broadcast: client processes the clients are spread over. */
+export const BROADCAST_PROCESSES = 4
+/** Broadcast: broadcasts per event-loop turn (the writes go out between turns). */
+export const BROADCAST_PER_TURN = 4
+/** Broadcast: payload bytes of each broadcast message. */
+export const BROADCAST_MESSAGE_SIZE = 64
+/** Scale: idle connections held by one server process (`--scale-connections`). */
+export const DEFAULT_SCALE_IDLE_CONNECTIONS = 50_000
+/** Scale: at most this many connections per client process, each process on its own 127.0.0.x source address. */
+export const SCALE_CONNECTIONS_PER_PROCESS = 12_500
+/** Scale: open files asked for in the server process beyond its connections (the limit is raised for it). */
+export const SCALE_FD_HEADROOM = 1_024
+/** Worker core workload: 1 MiB frames one client sends (`--worker-frames`), after a tenth as many unmeasured. */
+export const DEFAULT_WORKER_FRAMES = 300
+/** Worker core workload: frame payload bytes. */
+export const WORKER_FRAME_SIZE = 1024 * 1024
+/** Worker core workload: CPU the server's handler spends per frame (µs): the CPU-bound application. */
+export const WORKER_HANDLER_SPIN_US = 500
+
 /** Runs per workload in a full run; each figure is the median (a shared machine is noisy). */
 export const DEFAULT_REPEAT = 3
 
@@ -55,6 +80,10 @@ export const QUICK_STRESS_CLIENTS = 5
 export const QUICK_STRESS_MESSAGES = 50
 export const QUICK_MEMORY_CLIENTS = 5
 export const QUICK_SCALE_CONNECTIONS = 20
+export const QUICK_BROADCAST_CLIENTS = 20
+export const QUICK_BROADCAST_MESSAGES = 50
+export const QUICK_SCALE_IDLE_CONNECTIONS = 200
+export const QUICK_WORKER_FRAMES = 6
 export const QUICK_FPS_SECONDS = 0.25
 export const QUICK_FPS_CONFIGS: readonly { players: number; hz: number }[] = [
   { players: 4, hz: 64 },
@@ -98,3 +127,16 @@ export const TARGET_STRESS_RATIO = 0.8
 export const TARGET_LATENCY_P50_RATIO = 1.2
 export const TARGET_MEMORY_PER_CONNECTION_RATIO = 1.5
 export const TARGET_FPS_JITTER_P99_MS = 2
+/** Wave 2 (issue 18): burst and 100-client fan-in against the 4-byte-length raw program. */
+export const TARGET_RAW4_THROUGHPUT_RATIO = 0.85
+/** Wave 2: sendAndWait p50 and p99 against the same-framing raw ping-pong. */
+export const TARGET_SEND_AND_WAIT_P50_RATIO = 1.1
+export const TARGET_SEND_AND_WAIT_P99_RATIO = 1.25
+/** Wave 2: broadcast deliveries/s against the raw program writing one encoded frame to every socket. */
+export const TARGET_BROADCAST_RATIO = 0.85
+/** Wave 2: server RSS per idle connection at 50,000 connections. */
+export const TARGET_SCALE_RSS_RATIO = 1.2
+/** Wave 2: 1 MiB frames, MB/s. */
+export const TARGET_LARGE_MBPS_RATIO = 0.9
+/** Wave 2: the worker core's frames/s over the loop core's on the worker-core workload. */
+export const TARGET_WORKER_SPEEDUP = 1.3

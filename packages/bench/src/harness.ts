@@ -23,6 +23,12 @@ export interface SpawnOptions {
   cpuProf?: string | undefined
   /** A name for the profile file and error messages (e.g. "server-veltix-loop"). */
   label: string
+  /**
+   * Open files the child needs (sockets): it is started through `/bin/sh -c 'ulimit -n N; exec node …'`
+   * (a shell can raise its own soft limit up to the hard one, and root the hard one too); the child checks
+   * what it got (`fdLimit` agent method).
+   */
+  fdLimit?: number | undefined
 }
 
 /** Messages on the IPC channel. */
@@ -117,7 +123,19 @@ class ForkedAgent implements AgentHandle {
         `--cpu-prof-name=${opts.label}-${Date.now()}.cpuprofile`,
       )
     }
+    let execPath: string | undefined
+    if (opts.fdLimit !== undefined) {
+      // fork runs `execPath ...execArgv script`: the shell raises the limit, then becomes node.
+      const n = Math.ceil(opts.fdLimit)
+      execArgv.unshift(
+        '-c',
+        `ulimit -n ${n} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`,
+        process.execPath,
+      )
+      execPath = '/bin/sh'
+    }
     const child = fork(childScriptPath(), [], {
+      ...(execPath === undefined ? {} : { execPath }),
       execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,9 +1,11 @@
 /**
  * @packageDocumentation
- * The Veltix benchmark suite: memory, latency, a game-server simulation, burst, stress and throughput by
- * payload size, each run for Veltix and for a raw `node:net` baseline (same 22-byte framing and CRC-32,
- * writes batched per tick) in the same invocation, with Veltix's figures reported as ratios of the
- * baseline's. Server and client run in separate child processes.
+ * The Veltix benchmark suite: memory, latency, a game-server simulation, burst, stress, throughput by
+ * payload size, broadcast fan-out, scale (idle connections) and the worker core's workload, each run for
+ * Veltix and for a raw `node:net` baseline (same 22-byte framing and CRC-32, writes batched per tick) in the
+ * same invocation, with Veltix's figures reported as ratios of the baseline's; burst, stress and latency also
+ * against the same raw program with a plain 4-byte length prefix (`raw4`), and with `--peers` socket.io 4.8
+ * and zeromq 6. Server and client run in separate child processes.
  *
  * CLI: `veltix-bench --quick`, `veltix-bench --only latency burst --save run.json --html report.html`.
  *
@@ -21,7 +23,7 @@
 export { checkTargets, computeRatios } from './analysis.js'
 export * from './constants.js'
 export { AbortError, ChildProcessError, ResultsFormatError, UsageError, WorkloadError } from './errors.js'
-export type { ImplName } from './impl/types.js'
+export { IMPL_NAMES, type ImplName } from './impl/types.js'
 export { type MemorySample, measureMemory } from './memory.js'
 export {
   type BenchOptions,

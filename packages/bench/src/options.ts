@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util'
 import {
+  DEFAULT_BROADCAST_CLIENTS,
+  DEFAULT_BROADCAST_MESSAGES,
   DEFAULT_BURST_COUNT,
   DEFAULT_FPS_CONFIGS,
   DEFAULT_FPS_SECONDS,
@@ -10,10 +12,14 @@ import {
   DEFAULT_REGRESSION_THRESHOLD,
   DEFAULT_REPEAT,
   DEFAULT_SCALE_CONNECTIONS,
+  DEFAULT_SCALE_IDLE_CONNECTIONS,
   DEFAULT_SIZE_PLAN,
   DEFAULT_STRESS_CLIENTS,
   DEFAULT_STRESS_MESSAGES,
   DEFAULT_THROUGHPUT_WARMUP,
+  DEFAULT_WORKER_FRAMES,
+  QUICK_BROADCAST_CLIENTS,
+  QUICK_BROADCAST_MESSAGES,
   QUICK_BURST_COUNT,
   QUICK_FPS_CONFIGS,
   QUICK_FPS_SECONDS,
@@ -21,10 +27,12 @@ import {
   QUICK_LATENCY_WARMUP,
   QUICK_MEMORY_CLIENTS,
   QUICK_SCALE_CONNECTIONS,
+  QUICK_SCALE_IDLE_CONNECTIONS,
   QUICK_SIZE_PLAN,
   QUICK_STRESS_CLIENTS,
   QUICK_STRESS_MESSAGES,
   QUICK_THROUGHPUT_WARMUP,
+  QUICK_WORKER_FRAMES,
 } from './constants.js'
 import { UsageError } from './errors.js'
 
@@ -36,6 +44,9 @@ export const WORKLOADS = [
   'burst',
   'stress',
   'throughput-by-size',
+  'broadcast',
+  'scale',
+  'worker-core',
   'websocket',
   'cluster',
 ] as const
@@ -78,6 +89,15 @@ export interface BenchOptions {
   heapBreakdown: boolean
   /** Directory for V8 CPU profiles of the child processes (`--cpu-prof`), or undefined. */
   cpuProf: string | undefined
+  /** Burst and latency also run socket.io 4.8 and zeromq 6 (`--peers`). */
+  peers: boolean
+  /** Broadcast: connected clients and broadcast messages. */
+  broadcastClients: number
+  broadcastMessages: number
+  /** Scale: idle connections in one server process. */
+  scaleConnections: number
+  /** Worker-core workload: 1 MiB frames measured. */
+  workerFrames: number
 }
 
 /** What the CLI does besides running. */
@@ -121,6 +141,14 @@ export function resolveOptions(partial: Partial<BenchOptions> = {}): BenchOption
     aggregate: partial.aggregate ?? 'median',
     heapBreakdown: partial.heapBreakdown ?? false,
     cpuProf: partial.cpuProf,
+    peers: partial.peers ?? false,
+    broadcastClients:
+      partial.broadcastClients ?? (quick ? QUICK_BROADCAST_CLIENTS : DEFAULT_BROADCAST_CLIENTS),
+    broadcastMessages:
+      partial.broadcastMessages ?? (quick ? QUICK_BROADCAST_MESSAGES : DEFAULT_BROADCAST_MESSAGES),
+    scaleConnections:
+      partial.scaleConnections ?? (quick ? QUICK_SCALE_IDLE_CONNECTIONS : DEFAULT_SCALE_IDLE_CONNECTIONS),
+    workerFrames: partial.workerFrames ?? (quick ? QUICK_WORKER_FRAMES : DEFAULT_WORKER_FRAMES),
   }
   validate(opts)
   return opts
@@ -145,6 +173,10 @@ function validate(o: BenchOptions): void {
     ['memory clients', o.memoryClients, 1],
     ['connections', o.connections, 1],
     ['repeat', o.repeat, 1],
+    ['broadcast clients', o.broadcastClients, 1],
+    ['broadcast messages', o.broadcastMessages, 1],
+    ['scale connections', o.scaleConnections, 1],
+    ['worker frames', o.workerFrames, 1],
   ]
   for (const [name, n, min] of counts) {
     if (!Number.isSafeInteger(n) || n < min) {
@@ -175,6 +207,11 @@ invocation and reports Veltix's figures as ratios of the baseline's.
   --stress-clients N   stress: clients (default ${DEFAULT_STRESS_CLIENTS})
   --stress-messages N  stress: messages per client (default ${DEFAULT_STRESS_MESSAGES})
   --fps-seconds S      fps: seconds per configuration (default ${DEFAULT_FPS_SECONDS})
+  --broadcast-clients N  broadcast: connected clients (default ${DEFAULT_BROADCAST_CLIENTS})
+  --broadcast-messages N broadcast: messages broadcast to all (default ${DEFAULT_BROADCAST_MESSAGES})
+  --scale-connections N  scale: idle connections in one server (default ${DEFAULT_SCALE_IDLE_CONNECTIONS})
+  --worker-frames N    worker-core: 1 MiB frames measured (default ${DEFAULT_WORKER_FRAMES})
+  --peers              burst, latency: also socket.io 4.8 and zeromq 6, same run
   --repeat N           runs per workload, median reported (default ${DEFAULT_REPEAT}, 1 with --quick)
   --aggregate A        median | best: how repeated runs combine (default median)
   --no-baseline        skip the baseline (no ratios)
@@ -231,7 +268,15 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     noVeltix: v['no-veltix'] ?? false,
     heapBreakdown: v['heap-breakdown'] ?? false,
     cpuProf: v['cpu-prof'],
+    peers: v.peers ?? false,
   }
+  if (v['broadcast-clients'] !== undefined)
+    partial.broadcastClients = int('--broadcast-clients', v['broadcast-clients'])
+  if (v['broadcast-messages'] !== undefined)
+    partial.broadcastMessages = int('--broadcast-messages', v['broadcast-messages'])
+  if (v['scale-connections'] !== undefined)
+    partial.scaleConnections = int('--scale-connections', v['scale-connections'])
+  if (v['worker-frames'] !== undefined) partial.workerFrames = int('--worker-frames', v['worker-frames'])
   if (only) partial.only = only
   if (cores) partial.cores = cores
   if (v.connections !== undefined) partial.connections = int('--connections', v.connections)
@@ -291,6 +336,11 @@ const SPEC = {
   html: { type: 'string' },
   'cpu-prof': { type: 'string' },
   'heap-breakdown': { type: 'boolean' },
+  peers: { type: 'boolean' },
+  'broadcast-clients': { type: 'string' },
+  'broadcast-messages': { type: 'string' },
+  'scale-connections': { type: 'string' },
+  'worker-frames': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const

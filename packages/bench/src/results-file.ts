@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { RESULTS_SCHEMA } from './constants.js'
 import { ResultsFormatError } from './errors.js'
+import { IMPL_NAMES } from './impl/types.js'
 import { WORKLOADS } from './options.js'
 import type { BenchResults } from './results.js'
 
@@ -22,7 +23,7 @@ const figure: Schema = {
   required: ['workload', 'impl', 'core', 'name', 'value', 'unit', 'better'],
   properties: {
     workload: { enum: WORKLOADS },
-    impl: { enum: ['veltix', 'baseline'] },
+    impl: { enum: IMPL_NAMES },
     core: { enum: ['loop', 'worker'] },
     name: { type: 'string' },
     value: { type: 'number' },
@@ -78,6 +79,7 @@ export const RESULTS_JSON_SCHEMA = {
           core: { enum: ['loop', 'worker'] },
           name: { type: 'string' },
           baselineName: { type: 'string' },
+          reference: { enum: ['raw4', 'veltix-loop'] },
           value: { type: 'number' },
           better: { enum: ['higher', 'lower'] },
         },
@@ -104,7 +106,7 @@ export const RESULTS_JSON_SCHEMA = {
         type: 'object',
         required: ['impl', 'core', 'side', 'connections', 'rows'],
         properties: {
-          impl: { enum: ['veltix', 'baseline'] },
+          impl: { enum: IMPL_NAMES },
           core: { enum: ['loop', 'worker'] },
           side: { enum: ['server', 'client'] },
           connections: { type: 'number' },

@@ -27,6 +27,11 @@ export interface Ratio {
   name: string
   /** Baseline figure it is divided by (usually the same name). */
   baselineName: string
+  /**
+   * What it is divided by: absent = the same-framing baseline; `raw4` = the 4-byte-length raw program;
+   * `veltix-loop` = Veltix on the loop core (the worker core's ratios in the worker-core workload).
+   */
+  reference?: 'raw4' | 'veltix-loop'
   value: number
   better: 'higher' | 'lower'
 }

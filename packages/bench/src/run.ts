@@ -62,12 +62,13 @@ export async function runBench(
     const ctx: WorkloadContext = {
       options,
       signal,
-      async spawn(label) {
+      async spawn(label, opts) {
         if (signal?.aborted) throw new AbortError()
         const a = await spawnAgent({
           inProcess: options.inProcess,
           cpuProf: options.cpuProf,
           label: `${name}-${label}`,
+          fdLimit: opts?.fdLimit,
         })
         agents.add(a)
         return a

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { computeRatios } from '../src/analysis.js'
+import { checkTargets, computeRatios } from '../src/analysis.js'
+import { resolveOptions } from '../src/options.js'
 import { type Figure, mergeRuns } from '../src/results.js'
 import { fakeResults } from './fixtures.js'
 
@@ -69,5 +70,51 @@ describe('mergeRuns', () => {
     const pct = { name: 'success', unit: '%' as const }
     expect(mergeRuns([[f(100, pct)], [f(99.5, pct)], [f(100, pct)]], 'best')[0]?.value).toBe(99.5)
     expect(mergeRuns([[f(100, pct)], [f(99.5, pct)], [f(100, pct)]], 'median')[0]?.value).toBe(99.5)
+  })
+})
+
+describe('wave-2 ratios and targets', () => {
+  const f = (
+    impl: Figure['impl'],
+    workload: Figure['workload'],
+    name: string,
+    value: number,
+    core: Figure['core'] = 'loop',
+  ): Figure => ({
+    workload,
+    impl,
+    core,
+    name,
+    value,
+    unit: 'msg/s',
+    better: 'higher',
+  })
+  const figures: Figure[] = [
+    f('baseline', 'burst', 'receive.msgPerSec', 1000),
+    f('raw4', 'burst', 'receive.msgPerSec', 1500),
+    f('veltix', 'burst', 'receive.msgPerSec', 1200),
+    f('veltix', 'worker-core', 'frames.perSec', 100, 'loop'),
+    f('veltix', 'worker-core', 'frames.perSec', 140, 'worker'),
+  ]
+  const ratios = computeRatios(figures)
+  const targets = checkTargets(figures, ratios, resolveOptions({ quick: true }))
+
+  it('divides by the same-framing baseline and, separately, by the 4-byte-length program', () => {
+    const pick = (reference?: string) =>
+      ratios.find((x) => x.workload === 'burst' && x.reference === reference)?.value
+    expect(pick()).toBeCloseTo(1.2)
+    expect(pick('raw4')).toBeCloseTo(0.8)
+  })
+
+  it('gives the worker core a ratio over the loop core, and checks it against 1.3', () => {
+    const w = ratios.find((x) => x.workload === 'worker-core' && x.reference === 'veltix-loop')
+    expect(w?.core).toBe('worker')
+    expect(w?.value).toBeCloseTo(1.4)
+    expect(targets.find((t) => t.id === 'worker-core.speedup')?.pass).toBe(true)
+  })
+
+  it('misses the raw4 burst target at 0.8 (limit 0.85), passes the old one at 1.2', () => {
+    expect(targets.find((t) => t.id === 'burst.receive.raw4')?.pass).toBe(false)
+    expect(targets.find((t) => t.id === 'burst.receive')?.pass).toBe(true)
   })
 })

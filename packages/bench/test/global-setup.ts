@@ -25,6 +25,7 @@ export default async function setup(): Promise<void> {
     entry: ['src/index.ts', 'src/cli.ts', 'src/child.ts'].map((e) => join(root, e)),
     outDir: join(root, 'dist'),
     format: ['esm'],
+    external: ['socket.io', 'socket.io-client', 'zeromq'],
     target: 'node20',
     splitting: true,
     sourcemap: true,

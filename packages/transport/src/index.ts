@@ -38,9 +38,10 @@ export type {
   ConnectionStats,
   SendResult,
 } from './connection.js'
-// The defaults of the options a user can set (internal tunings stay internal: see the README).
+// The defaults a user sees (internal tunings stay internal: see the README).
 export {
   DEFAULT_BUFFER_SIZE,
+  DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_HOST,

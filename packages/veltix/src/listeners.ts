@@ -101,6 +101,6 @@ export function admitTotal(
   if (!(maxConnection > 0 && live >= maxConnection)) return true
   const why = `server full: maxConnection ${maxConnection} reached`
   logger.warning(`${why}; refusing ${conn.remoteAddress}:${conn.remotePort}`)
-  refuseConnection(conn, why)
+  refuseConnection(conn, why).catch(() => {})
   return false
 }

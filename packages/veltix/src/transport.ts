@@ -5,6 +5,7 @@
  * worker batch sizes) stay inside `@veltix/transport`.
  */
 export {
+  AbortError,
   BufferSize,
   type ClientTlsOptions,
   type ClientTransportInit,
@@ -29,6 +30,7 @@ export {
   OverflowError,
   PerformanceMode,
   type RefusedConnectionInfo,
+  refuseConnection,
   type SendResult,
   type ServerTlsOptions,
   type ServerTransport,

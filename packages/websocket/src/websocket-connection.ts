@@ -225,7 +225,7 @@ export class WebSocketConnection implements Connection {
     const inbox = this.#inbox
     this.#inbox = undefined
     if (inbox !== undefined) for (const m of inbox) this.#onMessage(m.data, m.binary)
-    if (this.#state === OPEN) this.#ws.resume()
+    this.#ws.resume()
   }
 
   send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult {
@@ -563,6 +563,8 @@ export class WebSocketConnection implements Connection {
     this.#dropInbound = true
     this.#flush()
     this.#ws.close(code, reason)
+    // Keep reading (what arrives is dropped) so the peer's close frame is seen, handler or not.
+    this.#ws.resume()
     this.#armCloseTimer()
   }
 

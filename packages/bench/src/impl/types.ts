@@ -1,9 +1,16 @@
 import type { Listener } from 'veltix'
 import type { CoreName } from '../options.js'
 
-/** Which side of the comparison a figure comes from. */
-export type ImplName = 'veltix' | 'baseline'
-/** What an agent can load: the two above, and the WebSocket workload's stacks (`workloads/websocket.ts`). */
+/**
+ * Which side of the comparison a figure comes from: Veltix, the raw `node:net` program with Veltix's framing
+ * (`baseline`), the same raw program with a plain 4-byte length prefix and no CRC (`raw4`), or a peer library
+ * (`socketio`: socket.io 4.8 over WebSocket; `zeromq`: zeromq 6 DEALER/ROUTER; only with `--peers`).
+ */
+export type ImplName = 'veltix' | 'baseline' | 'raw4' | 'socketio' | 'zeromq'
+
+/** Every implementation name, in column order. */
+export const IMPL_NAMES: readonly ImplName[] = ['baseline', 'raw4', 'socketio', 'zeromq', 'veltix']
+/** What an agent can load: the names above, and the WebSocket workload's stacks (`workloads/websocket.ts`). */
 export type ImplementationName = ImplName | 'veltix-ws' | 'socket.io'
 
 /** A connection on the server side, opaque to workloads. */

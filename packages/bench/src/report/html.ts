@@ -1,5 +1,6 @@
 import type { BenchResults, Figure, Unit } from '../results.js'
 import { compact, formatRatio, formatValue } from './format.js'
+import { columns } from './summary.js'
 
 export interface Series {
   name: string
@@ -148,12 +149,7 @@ function renderVertical(chart: BarChart): string {
 type Variant = { impl: Figure['impl']; core: Figure['core']; name: string }
 
 function variantsOf(r: BenchResults): Variant[] {
-  const v: Variant[] = []
-  if (r.figures.some((f) => f.impl === 'baseline'))
-    v.push({ impl: 'baseline', core: 'loop', name: 'baseline' })
-  if (!r.options.noVeltix)
-    for (const core of r.options.cores) v.push({ impl: 'veltix', core, name: `veltix/${core}` })
-  return v
+  return columns(r).map((c) => ({ impl: c.impl, core: c.core, name: c.title }))
 }
 
 function seriesFor(r: BenchResults, workload: string, names: string[]): Series[] {
@@ -234,9 +230,9 @@ export function chartsFor(r: BenchResults): BarChart[] {
   if (r.ratios.length > 0) {
     const keys = [
       ...new Set(
-        r.ratios.map(
-          (x) => `${x.workload}: ${x.name}${x.name === x.baselineName ? '' : ` / ${x.baselineName}`}`,
-        ),
+        r.ratios
+          .filter((x) => x.reference === undefined)
+          .map((x) => `${x.workload}: ${x.name}${x.name === x.baselineName ? '' : ` / ${x.baselineName}`}`),
       ),
     ]
     const headline = keys.filter((k) => /(p50|msgPerSec|PerConnection|perClient\.rss|cpuPer)/.test(k))
@@ -250,6 +246,7 @@ export function chartsFor(r: BenchResults): BarChart[] {
             r.ratios.find(
               (x) =>
                 x.core === core &&
+                x.reference === undefined &&
                 `${x.workload}: ${x.name}${x.name === x.baselineName ? '' : ` / ${x.baselineName}`}` === k,
             )?.value,
         ),
@@ -273,6 +270,7 @@ export function renderHtml(r: BenchResults): string {
           x.core === f.core &&
           x.name === f.name &&
           x.baselineName === f.name &&
+          x.reference === undefined &&
           f.impl === 'veltix',
       )
       return `<tr><td>${escapeHtml(f.workload)}</td><td>${escapeHtml(f.impl)}/${escapeHtml(f.core)}</td><td>${escapeHtml(f.name)}</td><td class="n">${escapeHtml(formatValue(f.value, f.unit))}</td><td class="n">${escapeHtml(formatRatio(ratio?.value))}</td></tr>`

@@ -7,11 +7,11 @@ import { figureMaker, percent, variants, type Workload, withCpu, withPair } from
 export const burstWorkload: Workload = {
   name: 'burst',
   description: 'one client sends N small messages as fast as it can (respecting backpressure)',
-  phases: (o) => variants(o).length,
+  phases: (o) => variants(o, { raw4: true, peers: true }).length,
   async run(ctx) {
     const o = ctx.options
     const figures: Figure[] = []
-    for (const v of variants(o)) {
+    for (const v of variants(o, { raw4: true, peers: true })) {
       const fig = figureMaker('burst', v)
       ctx.phase(`${v.label} ${o.burstCount} × ${o.messageSize} B`)
       await withPair(ctx, v, 'sink', async (server, client, port) => {

@@ -7,8 +7,8 @@ import type { Figure, MemoryBreakdown, Unit } from '../results.js'
 /** What a workload gets from the runner. */
 export interface WorkloadContext {
   readonly options: BenchOptions
-  /** Starts an agent process; the runner closes it if the workload fails. */
-  spawn(label: string): Promise<AgentHandle>
+  /** Starts an agent process; the runner closes it if the workload fails. `fdLimit`: see SpawnOptions. */
+  spawn(label: string, opts?: { fdLimit?: number }): Promise<AgentHandle>
   /** Starts the next phase (for the progress bar). */
   phase(label: string): void
   /** Progress inside the current phase (0..1). */
@@ -33,9 +33,22 @@ export interface Variant {
   label: string
 }
 
-export function variants(o: BenchOptions): Variant[] {
+/**
+ * The sides a workload runs: the same-framing baseline, then (where the workload asks) the 4-byte-length raw
+ * program and, with `--peers`, socket.io and zeromq, then Veltix on each selected core.
+ */
+export function variants(o: BenchOptions, extra: { raw4?: boolean; peers?: boolean } = {}): Variant[] {
   const out: Variant[] = []
-  if (!o.noBaseline) out.push({ impl: 'baseline', core: 'loop', label: 'baseline' })
+  if (!o.noBaseline) {
+    out.push({ impl: 'baseline', core: 'loop', label: 'baseline' })
+    if (extra.raw4) out.push({ impl: 'raw4', core: 'loop', label: 'raw4' })
+  }
+  if (extra.peers && o.peers) {
+    out.push(
+      { impl: 'socketio', core: 'loop', label: 'socket.io' },
+      { impl: 'zeromq', core: 'loop', label: 'zeromq' },
+    )
+  }
   if (!o.noVeltix) for (const core of o.cores) out.push({ impl: 'veltix', core, label: `veltix/${core}` })
   return out
 }
@@ -59,13 +72,14 @@ export async function withPair<T>(
   v: { impl: ImplementationName; core: CoreName },
   mode: ServerMode,
   fn: (server: AgentHandle, client: AgentHandle, port: number) => Promise<T>,
+  spinUs?: number,
 ): Promise<T> {
   const tag = `${v.impl}-${v.core}`
   const server = await ctx.spawn(`server-${tag}`)
   let client: AgentHandle | undefined
   try {
     server.onProgress = (f) => ctx.subProgress(f)
-    const { port } = await server.call('serverStart', { impl: v.impl, core: v.core, mode })
+    const { port } = await server.call('serverStart', { impl: v.impl, core: v.core, mode, spinUs })
     client = await ctx.spawn(`client-${tag}`)
     client.onProgress = (f) => ctx.subProgress(f)
     return await fn(server, client, port)

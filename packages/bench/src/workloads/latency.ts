@@ -6,11 +6,11 @@ import { figureMaker, percent, variants, type Workload, withCpu, withPair } from
 export const latencyWorkload: Workload = {
   name: 'latency',
   description: 'ping and sendAndWait round trips (sequential), percentiles in µs',
-  phases: (o) => variants(o).length * 2,
+  phases: (o) => variants(o, { raw4: true, peers: true }).length * 2,
   async run(ctx) {
     const o = ctx.options
     const figures: Figure[] = []
-    for (const v of variants(o)) {
+    for (const v of variants(o, { raw4: true, peers: true })) {
       const fig = figureMaker('latency', v)
       await withPair(ctx, v, 'echo', async (server, client, port) => {
         await client.call('clientsConnect', { impl: v.impl, port, count: 1 })

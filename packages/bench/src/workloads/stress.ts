@@ -7,12 +7,12 @@ import { figureMaker, percent, variants, type Workload, withCpu, withPair } from
 export const stressWorkload: Workload = {
   name: 'stress',
   description: 'concurrent clients each sending M messages; messages/s and success rate',
-  phases: (o) => variants(o).length * 2,
+  phases: (o) => variants(o, { raw4: true }).length * 2,
   async run(ctx) {
     const o = ctx.options
     const figures: Figure[] = []
     const expected = o.stressClients * o.stressMessages
-    for (const v of variants(o)) {
+    for (const v of variants(o, { raw4: true })) {
       const fig = figureMaker('stress', v)
       await withPair(ctx, v, 'sink', async (server, client, port) => {
         ctx.phase(`${v.label} connect ${o.stressClients}`)

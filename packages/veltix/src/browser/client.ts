@@ -4,13 +4,7 @@ import { type MessageType, MessageTypeRegistry } from '../../../codec/src/messag
 import { decodeUtf8, encodeUtf8 } from '../../../codec/src/payload.js'
 import { nextRequestId } from '../../../codec/src/request-id.js'
 import { DisconnectReason, type DisconnectState } from '../../../session/src/client/disconnect.js'
-import {
-  DEFAULT_BACKOFF_FACTOR,
-  DEFAULT_BACKOFF_JITTER,
-  DEFAULT_BACKOFF_MAX_DELAY,
-  DEFAULT_MAX_EARLY_BYTES,
-  DEFAULT_MAX_EARLY_FRAMES,
-} from '../../../session/src/constants.js'
+import { DEFAULT_MAX_EARLY_BYTES, DEFAULT_MAX_EARLY_FRAMES } from '../../../session/src/constants.js'
 import {
   AbortError,
   AuthenticationError,
@@ -23,85 +17,23 @@ import {
   ServerRefusedError,
   VersionMismatchError,
 } from '../../../session/src/errors.js'
+import { ConnectError } from '../../../transport/src/errors.js'
 import { Events } from '../events.js'
 import { TypedMessageType, TypedRequest, type TypedResponse } from '../typed-message.js'
 import { decodeFrame, decodeHelloPayload, encodeFrame, type Frame, versionsCompatible } from './codec.js'
-import { ConnectError, UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
+import { UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
+import { Failure, Link, reasonOfClose } from './link.js'
 import { type Request, Response } from './message.js'
-
-/** What the client needs of a WebSocket: the browser's, or `ws`'s in Node (`new Client({ url, WebSocket })`). */
-export interface WebSocketLike {
-  binaryType: string
-  readonly readyState: number
-  readonly bufferedAmount: number
-  onopen: ((ev: unknown) => void) | null
-  onmessage: ((ev: { data: unknown }) => void) | null
-  onclose: ((ev: { code: number; reason: string }) => void) | null
-  onerror: ((ev: unknown) => void) | null
-  send(data: Uint8Array): void
-  close(code?: number, reason?: string): void
-}
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike
-
-/** Where the client reports what it cannot throw (default: `console`). */
-export interface BrowserLogger {
-  warn(message: string, ...rest: unknown[]): void
-  error(message: string, ...rest: unknown[]): void
-}
-
-export interface BackoffInit {
-  factor?: number
-  maxDelay?: number
-  jitter?: number
-}
-
-/** `new Client(init)`: only `url` is required. */
-export interface ClientInit {
-  /** `ws://host:port/path` or `wss://…` of a server with a `webSocketListener`. */
-  url: string
-  /** Retries after a failed connect or a lost connection: 0 (default) none, -1 forever. */
-  retry?: number
-  /** ms before each retry (the base delay with `backoff`); default 1000. */
-  retryDelay?: number
-  /** Exponential backoff with jitter and a cap; `true` = factor 2, cap 30 s, jitter 0.2. Default off. */
-  backoff?: BackoffInit | boolean
-  /** ms to open the WebSocket; default 5000. */
-  connectTimeout?: number
-  /** ms from the open WebSocket to a completed handshake; default 5000. */
-  handshakeTimeout?: number
-  /** Default timeout of `sendAndWait` and `pingServer`, ms; default 5000. */
-  requestTimeout?: number
-  /** Largest frame accepted (header + payload), bytes; default 10 MiB. A larger one closes the connection. */
-  maxMessageSize?: number
-  /** `send` returns false while the socket holds more than this many unsent bytes; default 8 MiB. */
-  maxBufferedBytes?: number
-  /** Sent to a server that runs an `authenticate` hook. */
-  token?: string | Uint8Array
-  /** Protocol version announced; default '1.6.3'. */
-  protocolVersion?: string
-  /** The WebSocket class; default `globalThis.WebSocket`. */
-  WebSocket?: WebSocketConstructor
-  logger?: BrowserLogger
-}
-
-export interface WaitOptions {
-  timeout?: number
-  signal?: AbortSignal
-}
-
-/** Counters over every connection of this client. */
-export interface BrowserClientStats {
-  connected: boolean
-  messagesIn: number
-  messagesOut: number
-  bytesIn: number
-  bytesOut: number
-  droppedFrames: { checksum: number; handshake: number; unsolicitedPong: number }
-  pendingRequests: number
-  reconnects: number
-  failedAttempts: number
-  lastRtt: number | undefined
-}
+import {
+  type BrowserClientStats,
+  type BrowserLogger,
+  type ClientInit,
+  retryDelay,
+  type WaitOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './options.js'
+import { PendingWaits } from './pending.js'
 
 type Handler = (response: Response, client: Client) => unknown
 type TypedHandler<T> = (response: TypedResponse<T>, client: Client) => unknown
@@ -124,41 +56,6 @@ const CLOSE_PROTOCOL = 4002
 const CLOSE_UNSUPPORTED = 4003
 const CLOSE_TOO_LARGE = 4009
 
-/** A failure of one attempt or connection, with the reason `ON_DISCONNECT` reports. */
-class Failure {
-  constructor(
-    readonly reason: DisconnectReason,
-    readonly error: Error,
-    readonly permanent = false,
-  ) {}
-}
-
-/** A reply and its round trip on the monotonic clock (ms). */
-interface Reply {
-  frame: Frame
-  rtt: number
-}
-
-interface Wait {
-  resolve(reply: Reply): void
-  reject(error: Error): void
-  start: number
-}
-
-/** One WebSocket and its handshake state. */
-class Link {
-  handshakeDone = false
-  helloId = -1
-  authPending = false
-  early: Frame[] = []
-  earlyBytes = 0
-  timer: ReturnType<typeof setTimeout> | undefined
-  failure: Failure | undefined
-  settle: ((failure: Failure | undefined) => void) | undefined
-  closed: (() => void) | undefined
-  constructor(readonly ws: WebSocketLike) {}
-}
-
 /**
  * A Veltix client over a WebSocket, for web pages: the Node client's API (`connect`, `getSender().send`,
  * `sendAndWait`, `pingServer`, `route`, `setCallback` / `onRecv`, `retry`, `disconnect`). Each binary
@@ -172,7 +69,7 @@ export class Client {
   readonly #WebSocket: WebSocketConstructor
   readonly #log: BrowserLogger
   readonly #routes = new Map<number, { type: MessageType; handler: Handler }>()
-  readonly #pending = new Map<number, Wait>()
+  readonly #pending = new PendingWaits()
   readonly #recv = new Set<(response: Response) => unknown>()
   readonly #connectCbs = new Set<() => unknown>()
   readonly #disconnectCbs = new Set<(state: DisconnectState) => unknown>()
@@ -312,11 +209,11 @@ export class Client {
     const link = this.#link
     if (link === undefined) throw new NotConnectedError()
     if (this.#pending.has(request.id)) throw new DuplicateRequestIdError(request.id)
-    const p = this.#wait(request.id, options)
+    const p = this.#pending.wait(request.id, this.#timeout(options), options?.signal)
     try {
       this.#write(link, request.type.code, request.id, request.payload)
     } catch (error) {
-      this.#pending.get(request.id)?.reject(error as Error)
+      this.#pending.reject(request.id, error as Error)
     }
     const reply = await p
     if (reply === null) return null
@@ -331,7 +228,7 @@ export class Client {
     if (link === undefined) return null
     let id = nextRequestId()
     while (this.#pending.has(id)) id = nextRequestId()
-    const p = this.#wait(id, options)
+    const p = this.#pending.wait(id, this.#timeout(options), options?.signal)
     this.#write(link, PING, id, EMPTY)
     try {
       return (await p)?.rtt ?? null
@@ -395,7 +292,7 @@ export class Client {
   async #run(first: number): Promise<boolean> {
     try {
       for (let attempt = first; ; attempt++) {
-        if (attempt > 0) await this.#pause(this.#delay(attempt))
+        if (attempt > 0) await this.#pause(retryDelay(this.#init, attempt))
         if (this.#stopped) return false
         const failure = await this.#attempt()
         if (failure === undefined) return true
@@ -409,18 +306,6 @@ export class Client {
     } finally {
       this.#loop = undefined
     }
-  }
-
-  #delay(attempt: number): number {
-    const base = Math.max(0, this.#init.retryDelay ?? 1000)
-    const b = this.#init.backoff
-    if (b === undefined || b === false) return base
-    const o = b === true ? {} : b
-    const d = Math.min(
-      o.maxDelay ?? DEFAULT_BACKOFF_MAX_DELAY,
-      base * (o.factor ?? DEFAULT_BACKOFF_FACTOR) ** (attempt - 1),
-    )
-    return d * (1 - Math.min(1, Math.max(0, o.jitter ?? DEFAULT_BACKOFF_JITTER)) * Math.random())
   }
 
   #pause(ms: number): Promise<void> {
@@ -442,7 +327,11 @@ export class Client {
     } catch (cause) {
       // A malformed URL will not heal by retrying.
       return Promise.resolve(
-        new Failure(DisconnectReason.ERROR, new ConnectError(this.url, undefined, { cause }), true),
+        new Failure(
+          DisconnectReason.ERROR,
+          new ConnectError(this.url, 0, 'ERR_INVALID_URL', { cause }),
+          true,
+        ),
       )
     }
     ws.binaryType = 'arraybuffer'
@@ -451,7 +340,7 @@ export class Client {
     const connectTimeout = this.#init.connectTimeout ?? 5000
     const handshakeTimeout = this.#init.handshakeTimeout ?? 5000
     link.timer = setTimeout(() => {
-      this.#fail(link, new Failure(DisconnectReason.ERROR, new ConnectError(this.url, connectTimeout)))
+      this.#fail(link, new Failure(DisconnectReason.ERROR, this.#connectError('ETIMEDOUT')))
     }, connectTimeout)
     ws.onopen = () => {
       clearTimeout(link.timer)
@@ -474,20 +363,20 @@ export class Client {
     })
   }
 
+  /** The transport's ConnectError, for the URL's host and port: ETIMEDOUT, or EWEBSOCKET (a page is told no more). */
+  #connectError(causeCode: string): ConnectError {
+    const u = new URL(this.url)
+    const port = u.port === '' ? (u.protocol === 'wss:' ? 443 : 80) : Number(u.port)
+    return new ConnectError(u.hostname, port, causeCode)
+  }
+
   #onClose(link: Link, code: number, reason: string): void {
     clearTimeout(link.timer)
     const failure =
       link.failure ??
       (!link.handshakeDone && link.helloId === -1 && code === 1006
-        ? new Failure(DisconnectReason.ERROR, new ConnectError(this.url))
-        : new Failure(
-            code === 1000 || code === 1001
-              ? DisconnectReason.SERVER_CLOSED
-              : code === 1002 || code === 1003 || code === 1007 || code === 1009
-                ? DisconnectReason.PROTOCOL_ERROR
-                : DisconnectReason.ERROR,
-            new WebSocketClosedError(code, reason),
-          ))
+        ? new Failure(DisconnectReason.ERROR, this.#connectError('EWEBSOCKET'))
+        : new Failure(reasonOfClose(code), new WebSocketClosedError(code, reason)))
     link.failure = failure
     link.closed?.()
     this.#ended(link, failure)
@@ -535,10 +424,7 @@ export class Client {
       failure.error instanceof ConnectionClosedError
         ? failure.error
         : new ConnectionClosedError(failure.error.message, { cause: failure.error })
-    for (const [id, wait] of this.#pending) {
-      this.#pending.delete(id)
-      wait.reject(error)
-    }
+    this.#pending.rejectAll(error)
     if (failure.reason === DisconnectReason.MANUAL) return // disconnect() reports it
     this.#lastError = failure.error
     const permanent = this.#stopped || this.#retryMax === 0 || failure.permanent
@@ -592,12 +478,9 @@ export class Client {
       this.#stats.droppedFrames.handshake++
       return
     }
-    const wait = this.#pending.get(f.requestId)
-    if (wait !== undefined) {
-      this.#pending.delete(f.requestId)
-      const rtt = performance.now() - wait.start
+    const rtt = this.#pending.settle(f)
+    if (rtt !== undefined) {
       this.#stats.lastRtt = rtt
-      wait.resolve({ frame: f, rtt })
       return
     }
     if (f.code === PONG) {
@@ -731,38 +614,8 @@ export class Client {
     this.#stats.bytesOut += frame.length
   }
 
-  /** Registers a wait for the frame with `id`: settles exactly once (frame, timeout → null, abort, close). */
-  #wait(id: number, options: WaitOptions | undefined): Promise<Reply | null> {
-    const signal = options?.signal
-    if (signal?.aborted) return Promise.reject(new AbortError('operation aborted', { cause: signal.reason }))
-    const timeout = options?.timeout ?? this.#init.requestTimeout ?? 5000
-    return new Promise<Reply | null>((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-        this.#pending.delete(id)
-      }
-      const onAbort = () => {
-        done()
-        reject(new AbortError('operation aborted', { cause: signal?.reason }))
-      }
-      const timer = setTimeout(() => {
-        done()
-        resolve(null)
-      }, timeout)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      this.#pending.set(id, {
-        start: performance.now(),
-        resolve: (reply) => {
-          done()
-          resolve(reply)
-        },
-        reject: (e) => {
-          done()
-          reject(e)
-        },
-      })
-    })
+  #timeout(options: WaitOptions | undefined): number {
+    return options?.timeout ?? this.#init.requestTimeout ?? 5000
   }
 
   #emit(reason: DisconnectReason, permanent: boolean, attempt: number, error: Error | undefined): void {

@@ -1,22 +1,5 @@
 import { ConnectionClosedError, SessionError } from '../../../session/src/errors.js'
 
-/** The WebSocket could not be opened (refused, unreachable, bad URL) or did not open within `connectTimeout`. */
-export class ConnectError extends SessionError {
-  readonly url: string
-  constructor(url: string, timeout?: number, options?: ErrorOptions) {
-    super(
-      timeout === undefined
-        ? `cannot open a WebSocket to ${url}`
-        : `WebSocket to ${url} not open within ${timeout} ms`,
-      options,
-    )
-    this.name = 'ConnectError'
-    // `VELTIX_ERR_CONNECT`, or `VELTIX_ERR_CONNECT_TIMEOUT` when `connectTimeout` passed.
-    this.code = timeout === undefined ? 'VELTIX_ERR_CONNECT' : 'VELTIX_ERR_CONNECT_TIMEOUT'
-    this.url = url
-  }
-}
-
 /** The WebSocket closed: `closeCode` and `closeReason` are the close frame's (1006: no close frame, dropped). */
 export class WebSocketClosedError extends ConnectionClosedError {
   constructor(

@@ -43,6 +43,7 @@ export {
   SessionError,
   VersionMismatchError,
 } from '../../../session/src/errors.js'
+export { ConnectError } from '../../../transport/src/errors.js'
 export { Events } from '../events.js'
 export {
   bytesCodec,
@@ -54,16 +55,16 @@ export {
   type TypedResponse,
   textCodec,
 } from '../typed-message.js'
-export {
-  type BackoffInit,
-  type BrowserClientStats,
-  type BrowserLogger,
-  Client,
-  type ClientInit,
-  type WaitOptions,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from './client.js'
+export { Client } from './client.js'
 export { crc32, decodeFrame, encodeFrame, type Frame } from './codec.js'
-export { ConnectError, UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
+export { UnsupportedFeatureError, WebSocketClosedError } from './errors.js'
 export { type PayloadInput, Request, type RequestInit, Response } from './message.js'
+export type {
+  BackoffInit,
+  BrowserClientStats,
+  BrowserLogger,
+  ClientInit,
+  WaitOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './options.js'

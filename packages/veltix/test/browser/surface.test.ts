@@ -48,9 +48,14 @@ describe('veltix/browser surface', () => {
       const E = names[name] as { prototype: Error }
       expect(E.prototype, name).toBeInstanceOf(Error)
     }
-    expect(new browser.ConnectError('ws://x/').name).toBe('ConnectError')
-    expect(new browser.ConnectError('ws://x/').code).toBe('VELTIX_ERR_CONNECT')
-    expect(new browser.WebSocketClosedError(1006, '')).toBeInstanceOf(browser.ConnectionClosedError)
+    expect(new browser.ConnectError('h', 1, 'ETIMEDOUT').code).toBe('VELTIX_ERR_CONNECT')
+    const closed = new browser.WebSocketClosedError(1006, '')
+    expect(closed).toBeInstanceOf(browser.ConnectionClosedError)
+    expect([closed.name, closed.code, closed.closeCode]).toEqual([
+      'WebSocketClosedError',
+      'VELTIX_ERR_WS_CLOSED',
+      1006,
+    ])
   })
 
   it('a Client needs a url, and a WebSocket when the platform has none', () => {
