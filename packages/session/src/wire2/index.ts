@@ -26,4 +26,5 @@ export {
   type Wire2Step,
 } from './handshake.js'
 export { RequestIdSpace } from './request-ids.js'
+export { detectServerWire, runWire2Handshake } from './socket.js'
 export { parseProtocolVersion, parseReferenceVersion, peerVersionAccepted } from './version.js'
