@@ -16,3 +16,4 @@ export {
   writeWire2Frame,
 } from './frame.js'
 export { Wire2FrameDecoder, type Wire2FrameDecoderInit } from './frame-decoder.js'
+export { FRAME_PROFILE_1_6, FRAME_PROFILE_2, type FrameProfile, type FrameStreamDecoder } from './profile.js'

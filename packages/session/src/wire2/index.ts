@@ -25,6 +25,12 @@ export {
   type Wire2Peer,
   type Wire2Step,
 } from './handshake.js'
+export {
+  type Wire2HandshakeListener,
+  type Wire2PrefaceInit,
+  wire2ClientPreface,
+  wire2ServerPreface,
+} from './preface.js'
 export { RequestIdSpace } from './request-ids.js'
 export { detectServerWire, runWire2Handshake } from './socket.js'
 export { parseProtocolVersion, parseReferenceVersion, peerVersionAccepted } from './version.js'
