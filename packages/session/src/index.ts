@@ -139,3 +139,4 @@ export {
   publicKeyToPem,
 } from './secure/keys.js'
 export { FileTrustStore, MemoryTrustStore, type TrustStore } from './secure/trust-store.js'
+export * from './wire2/index.js'
