@@ -5,7 +5,7 @@ import { type PluginWire, VeltixBasePlugin } from './plugin.js'
 export interface CompressionOptions {
   /** Payloads above this many bytes are compressed (default 1024). */
   threshold?: number
-  /** zlib level 1..9 (default 6). */
+  /** zlib level 1..9 (default 1: for JSON about the ratio of 6, at a fifth of the time). */
   level?: number
 }
 
@@ -25,7 +25,7 @@ export class CompressionPlugin extends VeltixBasePlugin {
     const threshold = options.threshold ?? DEFAULT_COMPRESSION_THRESHOLD
     if (!(Number.isInteger(threshold) && threshold >= 0))
       throw new RangeError(`compression: threshold must be an integer >= 0, got ${threshold}`)
-    const level = options.level ?? 6
+    const level = options.level ?? 1
     if (!(Number.isInteger(level) && level >= 1 && level <= 9))
       throw new RangeError(`compression: level must be an integer from 1 to 9, got ${level}`)
     this.threshold = threshold

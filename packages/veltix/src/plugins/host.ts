@@ -89,6 +89,7 @@ export class PluginHost<C> {
   #plans = new Map<number, readonly Step[]>()
   #observers: readonly Step[] = NO_STEPS
   readonly #lanes = new WeakMap<DispatchQueue, Lane<C>>()
+  #last: Lane<C> | undefined = undefined
   readonly #router: Router<Lane<C>>
 
   constructor(backend: PluginBackend<C>) {
@@ -170,10 +171,15 @@ export class PluginHost<C> {
 
   /** One application message of the connection `queue` belongs to. */
   message(queue: DispatchQueue, response: Response, client: C): void {
-    let lane = this.#lanes.get(queue)
-    if (lane === undefined) {
-      lane = new Lane(queue, client)
-      this.#lanes.set(queue, lane)
+    // The last connection's lane is kept at hand: a burst from one connection skips the WeakMap.
+    let lane = this.#last
+    if (lane === undefined || lane.queue !== queue) {
+      lane = this.#lanes.get(queue)
+      if (lane === undefined) {
+        lane = new Lane(queue, client)
+        this.#lanes.set(queue, lane)
+      }
+      this.#last = lane
     }
     this.#router.dispatch(lane, response, lane)
   }
@@ -186,6 +192,7 @@ export class PluginHost<C> {
 
   disconnect(client: C, info: PluginDisconnectInfo, queue?: DispatchQueue): void {
     if (queue !== undefined) this.#lanes.get(queue)?.close()
+    if (this.#last?.queue === queue) this.#last = undefined
     for (const e of this.#entries.values()) {
       if (e.connections) this.#call(e, 'onDisconnect', e.plugin.onDisconnect, client, info)
     }
