@@ -10,7 +10,7 @@ export function connectionOfHandle(handle: ServerConnection): Connection {
 
 /**
  * A client's connection to its server as an application holds it (`client.connection`): its addresses,
- * whether it is closed, its wire counters and a graceful `close()`. It is the client-side twin of
+ * whether it is closed, its queued bytes and wire counters, and a graceful `close()`. It is the client-side twin of
  * `clientInfo.conn` (`ClientConnection`): it identifies the connection to `client.sender` and has no way to
  * write frames past the session, so the handshake state, encryption and counters hold.
  */
@@ -54,6 +54,11 @@ export class ServerConnection {
   /** True once the connection started closing. */
   get closed(): boolean {
     return this.#session.connection.closed
+  }
+
+  /** Bytes queued and not yet handed to the OS: read it for flow control (e.g. wait while it is high). */
+  get bufferedAmount(): number {
+    return this.#session.connection.bufferedAmount
   }
 
   /** True when the socket is TLS (`tls` option); the session's own encryption is `client.encrypted`. */
