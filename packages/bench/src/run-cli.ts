@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
+import { ResultsFormatError } from './errors.js'
 import { parseCliArgs, usage } from './options.js'
 import { renderProfile, summarizeProfiles } from './profile.js'
 import { createProgressReporter } from './progress.js'
@@ -61,6 +62,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     const e = err as Error
     io.stderr.write(`${e.name}: ${e.message}\n`)
-    return e.name === 'ResultsFormatError' ? 2 : 1
+    return err instanceof ResultsFormatError ? 2 : 1
   }
 }

@@ -10,7 +10,7 @@ import type {
   CloseReason,
   Connection,
   ConnectionHandler,
-  ConnectionStats,
+  FrameStats,
   SendResult,
 } from './connection.js'
 import type { ResolvedOptions } from './options.js'
@@ -29,7 +29,7 @@ export abstract class ConnectionBase implements Connection {
   // private (#) methods (each class with some adds a hidden brand field to every instance).
   localAddress = ''
   localPort = 0
-  protected statsOrUndefined: ConnectionStats | undefined
+  protected statsOrUndefined: FrameStats | undefined
   protected handler: ConnectionHandler | undefined
   protected state = OPEN
   protected closeInfo: CloseInfo | undefined
@@ -54,7 +54,7 @@ export abstract class ConnectionBase implements Connection {
   }
 
   /** Live counters (created on first use: an idle connection that never moved a frame has none). */
-  get stats(): ConnectionStats {
+  get stats(): FrameStats {
     this.statsOrUndefined ??= {
       framesIn: 0,
       framesOut: 0,

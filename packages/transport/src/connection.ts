@@ -53,7 +53,11 @@ export interface ConnectionHandler {
   close(info: CloseInfo): void
 }
 
-export interface ConnectionStats {
+/**
+ * Frame counters of one transport connection (`connection.stats`). Named apart from `veltix`'s
+ * `ConnectionStats` (message counters of a session), so each name means one thing.
+ */
+export interface FrameStats {
   framesIn: number
   framesOut: number
   bytesIn: number
@@ -77,7 +81,7 @@ export interface Connection {
   readonly closed: boolean
   /** Bytes queued for sending and not yet handed to the OS. */
   readonly bufferedAmount: number
-  readonly stats: Readonly<ConnectionStats>
+  readonly stats: Readonly<FrameStats>
   setHandler(handler: ConnectionHandler): void
   /** Queues one frame; never blocks, never writes part of a frame. */
   send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult

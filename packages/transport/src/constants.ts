@@ -17,8 +17,11 @@ export const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024
 export const DEFAULT_OVERFLOW_POLICY: 'error' | 'close' = 'error'
 /** Default host of a server transport. */
 export const DEFAULT_HOST = '0.0.0.0'
-/** Connect timeout in ms when `connectTimeout` is not given. */
-export const DEFAULT_CONNECT_TIMEOUT = 10_000
+/**
+ * Connect timeout in ms when `connectTimeout` is not given: 5 s, the one default of every Veltix client
+ * (`connect`, `veltix`'s `Client` and the browser client re-use this constant).
+ */
+export const DEFAULT_CONNECT_TIMEOUT = 5_000
 /**
  * After a graceful `close()` has flushed and sent FIN, how long (ms) we wait for the peer's FIN before
  * destroying the socket (waiting avoids a reset that could discard data the peer has not read yet).

@@ -35,7 +35,7 @@ export type {
   CloseReason,
   Connection,
   ConnectionHandler,
-  ConnectionStats,
+  FrameStats,
   SendResult,
 } from './connection.js'
 // The defaults a user sees (internal tunings stay internal: see the README).

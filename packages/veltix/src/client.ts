@@ -26,6 +26,7 @@ import type { PluginHost } from './plugins/host.js'
 import type { AttachMode, PluginWire, VeltixBasePlugin } from './plugins/plugin.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SenderBackend, type SendTarget } from './sender.js'
+import { connectionOfHandle, ServerConnection } from './server-connection.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
 
@@ -46,6 +47,7 @@ function sessionStats(s: Session, extraOut: number, extraBytes: number): Connect
 }
 
 let clientBroadcast: (c: Client, request: Request, to: Connection[]) => number
+let liveConnection: (c: Client) => Connection | null
 
 /** The client's `Sender` backend: one small object rather than three closures per client. */
 class ClientBackend implements SenderBackend<Connection> {
@@ -59,6 +61,7 @@ class ClientBackend implements SenderBackend<Connection> {
   }
   resolve(target: SendTarget): Connection | undefined {
     // Only connections count here: a server's ClientInfo is not a target of a client.
+    if (target instanceof ServerConnection) return connectionOfHandle(target)
     return clientInfoOf(target) === undefined ? (target as Connection) : undefined
   }
   closed(conn: Connection): boolean {
@@ -77,7 +80,7 @@ class ClientBackend implements SenderBackend<Connection> {
     return clientBroadcast(this.client, request, to)
   }
   defaultTargets(): Connection[] {
-    const conn = this.client.connection
+    const conn = liveConnection(this.client)
     return conn === null ? [] : [conn]
   }
 }
@@ -91,6 +94,7 @@ class ClientBackend implements SenderBackend<Connection> {
 export class Client {
   static {
     clientBroadcast = (c, request, to) => c.#broadcast(request, to)
+    liveConnection = (c) => c.#rc.session?.connection ?? null
   }
 
   readonly config: ClientConfig
@@ -109,6 +113,8 @@ export class Client {
   #current: Session | undefined
   #currentExtraOut = 0
   #currentExtraBytes = 0
+  /** The `client.connection` handle of the live session (made on first use). */
+  #handle: ServerConnection | undefined
   /** Counters of the closed connections (created when the first one closes). */
   #closedStats: ConnectionStats | undefined
   #reconnects = 0
@@ -207,9 +213,16 @@ export class Client {
     return k === undefined ? undefined : fingerprint(k)
   }
 
-  /** The live connection, or null. */
-  get connection(): Connection | null {
-    return this.#rc.session?.connection ?? null
+  /**
+   * The live connection as a handle (addresses, `closed`, wire `stats`, graceful `close()`; no raw send, so
+   * nothing bypasses the session), or null. The same object while that connection lives.
+   */
+  get connection(): ServerConnection | null {
+    const s = this.#rc.session
+    if (s === undefined || s === null) return null
+    let h = this.#handle
+    if (h === undefined || connectionOfHandle(h) !== s.connection) this.#handle = h = new ServerConnection(s)
+    return h
   }
 
   /**
@@ -498,7 +511,7 @@ export class Client {
       const r = conn.sendEncoded(bytes)
       if (r === 'ok' || r === 'backpressure') {
         accepted++
-        if (conn === this.connection) {
+        if (conn === this.#rc.session?.connection) {
           this.#currentExtraOut++
           this.#currentExtraBytes += bytes.length
         }

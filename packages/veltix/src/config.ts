@@ -2,6 +2,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, MAX_FRAME_SIZE_LIMIT } from '@ve
 import type { LoggerLike } from '@veltix/logger'
 import {
   type ClientAuthPolicy,
+  type EncryptionPolicy,
   FileTrustStore,
   type IdentityKeyPair,
   type KeyPin,
@@ -44,11 +45,12 @@ import { checkListeners, type Listener } from './listeners.js'
 export type UnknownTypePolicy = 'deliver' | 'drop'
 
 /**
- * End-to-end encryption policy (see the README's "Encryption" section). `'off'` (default): plain 1.6.3.
+ * End-to-end encryption policy (see the README's "Encryption" section): the session's `EncryptionPolicy`,
+ * the one name of this concept (it replaces `EncryptionMode`). `'off'` (default): plain 1.6.3.
  * `'optional'`: encrypted when the peer announces it too (a Veltix TS peer with encryption on), plain with a
  * reference peer. `'required'`: encrypted or refused with a typed error (`EncryptionRequiredError`).
  */
-export type EncryptionMode = 'off' | 'optional' | 'required'
+export type { EncryptionPolicy }
 
 /** What the server's `authenticate` hook sees of a client's handshake. */
 export interface AuthInfo {
@@ -90,8 +92,8 @@ export interface LimitsInit {
 
 /** Options both ends share. Every field is optional; times are milliseconds. */
 export interface CommonConfigInit {
-  /** End-to-end encryption; default `'off'`. See {@link EncryptionMode}. */
-  encryption?: EncryptionMode
+  /** End-to-end encryption; default `'off'`. See {@link EncryptionPolicy}. */
+  encryption?: EncryptionPolicy
   /** Largest frame, header included, in both directions (default 10 MiB, as the reference). */
   maxMessageSize?: number
   /** Socket read/write sizing preset (default `BufferSize.MEDIUM`). */
@@ -203,7 +205,7 @@ export interface ClientConfigInit extends CommonConfigInit {
 }
 
 abstract class CommonConfig {
-  readonly encryption: EncryptionMode
+  readonly encryption: EncryptionPolicy
   readonly maxMessageSize: number
   readonly bufferSize: BufferSize
   readonly performanceMode: PerformanceMode

@@ -12,14 +12,13 @@ export {
   DEFAULT_RETRY,
   DEFAULT_RETRY_DELAY,
 } from '@veltix/session'
-export { DEFAULT_HOST } from '@veltix/transport'
+/** `DEFAULT_HOST` ('0.0.0.0') and `DEFAULT_CONNECT_TIMEOUT` (5000 ms, one TCP connect attempt): the transport's. */
+export { DEFAULT_CONNECT_TIMEOUT, DEFAULT_HOST } from '@veltix/transport'
 /** Port when none is given (the reference's default). Use 0 for any free port. */
 export const DEFAULT_PORT = 8080
 /** Client target address when none is given. */
 export const DEFAULT_SERVER_ADDR = '127.0.0.1'
 /** Simultaneous connections a server accepts; -1 = unlimited (the reference's default). */
 export const DEFAULT_MAX_CONNECTION = -1
-/** TCP connect deadline of one client attempt, in ms. */
-export const DEFAULT_CONNECT_TIMEOUT = 5000
 /** End-to-end encryption unless configured: off (plain 1.6.3, as the reference). */
 export const DEFAULT_ENCRYPTION = 'off' as const

@@ -122,7 +122,7 @@ export {
   ClientConfig,
   type ClientConfigInit,
   type CommonConfigInit,
-  type EncryptionMode,
+  type EncryptionPolicy,
   type LimitsInit,
   ServerConfig,
   type ServerConfigInit,
@@ -162,6 +162,7 @@ export {
 export { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 export { Sender, type SendTarget } from './sender.js'
 export { Server, type ServerDisconnectInfo } from './server.js'
+export { ServerConnection } from './server-connection.js'
 export type { ClientStats, ConnectionStats, ServerStats } from './stats.js'
 export { Tags, type TagValue } from './tags.js'
 export {

@@ -1,12 +1,13 @@
 import type { Request } from '@veltix/codec'
 import type { Connection } from '@veltix/transport'
 import type { ClientConnection, ClientInfo } from './client-info.js'
+import type { ServerConnection } from './server-connection.js'
 
 /**
  * Where a message goes. On a server: a `ClientInfo` or its `conn`. On a client: nothing (its one connection),
- * or `client.connection`.
+ * or `client.connection` (a `ServerConnection`).
  */
-export type SendTarget = ClientInfo | ClientConnection | Connection
+export type SendTarget = ClientInfo | ClientConnection | ServerConnection | Connection
 
 /** What a `Sender` needs from its server or client (internal). `R` is the backend's own recipient. */
 export interface SenderBackend<R> {

@@ -25,6 +25,7 @@ export {
   DEFAULT_OVERFLOW_POLICY,
   DEFAULT_PERFORMANCE_MODE,
   DEFAULT_SOCKET_CORE,
+  type FrameStats,
   ListenError,
   MaxConnectionsError,
   OverflowError,

@@ -19,8 +19,11 @@ export const CloseCode = {
   MESSAGE_TOO_BIG: 1009,
 } as const
 
-/** After a graceful close has sent its close frame, how long (ms) to wait for the peer's before dropping the socket. */
-export const DEFAULT_CLOSE_TIMEOUT = 2_000
+/**
+ * After a graceful close has sent its close frame, how long (ms) to wait for the peer's before dropping the
+ * socket: the transport's constant (2000 ms), so a TCP and a WebSocket connection close alike.
+ */
+export { DEFAULT_CLOSE_TIMEOUT } from '@veltix/transport'
 
 /**
  * Outbound coalescing: frames queued in one tick go out in one corked write; past this many queued bytes

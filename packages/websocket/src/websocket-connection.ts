@@ -17,10 +17,10 @@ import {
   type CloseReason,
   type Connection,
   type ConnectionHandler,
-  type ConnectionStats,
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_OVERFLOW_POLICY,
+  type FrameStats,
   OverflowError,
   type SendResult,
 } from '@veltix/transport'
@@ -134,7 +134,7 @@ export class WebSocketConnection implements Connection {
   #closedWait: { promise: Promise<void>; resolve: () => void } | undefined
   #dropInbound = false
   #needDrain = false
-  #stats: ConnectionStats | undefined
+  #stats: FrameStats | undefined
   /** Messages that arrived before `setHandler` (`ws` may have parsed some before the socket paused). */
   #inbox: { data: Buffer; binary: boolean }[] | undefined
   // Outbound, in wire bytes (WebSocket headers included): sealed chunks, then the open slab [#slabStart, #slabUsed).
@@ -201,7 +201,7 @@ export class WebSocketConnection implements Connection {
     return undefined
   }
 
-  get stats(): ConnectionStats {
+  get stats(): FrameStats {
     this.#stats ??= {
       framesIn: 0,
       framesOut: 0,
@@ -394,8 +394,8 @@ export class WebSocketConnection implements Connection {
   }
 
   #decodeError(error: CodecError): void {
-    if (error.name === 'ChecksumMismatchError') this.stats.checksumErrors++
-    else if (error.name === 'UnknownMessageTypeError') this.stats.unknownTypes++
+    if (error instanceof ChecksumMismatchError) this.stats.checksumErrors++
+    else if (error instanceof UnknownMessageTypeError) this.stats.unknownTypes++
     this.#opts.logger.warning(`websocket: ${error.message}`, { connection: this.id })
     try {
       this.#handler?.decodeError?.(error)

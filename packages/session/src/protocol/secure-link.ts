@@ -10,7 +10,7 @@ import {
   UnknownMessageTypeError,
   writeFrame,
 } from '@veltix/codec'
-import type { CloseInfo, Connection, ConnectionHandler, ConnectionStats, SendResult } from '@veltix/transport'
+import type { CloseInfo, Connection, ConnectionHandler, FrameStats, SendResult } from '@veltix/transport'
 import { RESOLVED, tickClock } from '@veltix/transport/internal'
 import { SECURE_BATCH_KEEP_BYTES } from '../constants.js'
 import { SendRejectedError } from '../errors.js'
@@ -96,7 +96,7 @@ export class SecureLink implements Connection {
   get bufferedAmount(): number {
     return this.raw.bufferedAmount + this.#outLen
   }
-  get stats(): Readonly<ConnectionStats> {
+  get stats(): Readonly<FrameStats> {
     return this.raw.stats
   }
   get encrypted(): boolean {

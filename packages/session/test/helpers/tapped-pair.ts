@@ -3,8 +3,8 @@ import {
   type Connection,
   type ConnectionHandler,
   type ConnectionPairInit,
-  type ConnectionStats,
   createConnectionPair,
+  type FrameStats,
   type SendResult,
 } from '@veltix/transport'
 
@@ -49,7 +49,7 @@ export class TappedConnection implements Connection {
   get bufferedAmount(): number {
     return this.inner.bufferedAmount
   }
-  get stats(): Readonly<ConnectionStats> {
+  get stats(): Readonly<FrameStats> {
     return this.inner.stats
   }
   get handler(): ConnectionHandler | undefined {

@@ -17,6 +17,7 @@ import {
   ServerRefusedError,
   VersionMismatchError,
 } from '../../../session/src/errors.js'
+import { DEFAULT_CONNECT_TIMEOUT } from '../../../transport/src/constants.js'
 import { ConnectError } from '../../../transport/src/errors.js'
 import { Events } from '../events.js'
 import { TypedMessageType, TypedRequest, type TypedResponse } from '../typed-message.js'
@@ -337,7 +338,7 @@ export class Client {
     ws.binaryType = 'arraybuffer'
     const link = new Link(ws)
     this.#attempting = link
-    const connectTimeout = this.#init.connectTimeout ?? 5000
+    const connectTimeout = this.#init.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT
     const handshakeTimeout = this.#init.handshakeTimeout ?? 5000
     link.timer = setTimeout(() => {
       this.#fail(link, new Failure(DisconnectReason.ERROR, this.#connectError('ETIMEDOUT')))
