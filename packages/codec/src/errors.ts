@@ -56,9 +56,10 @@ export class FrameTooLargeError extends CodecError {
     readonly messageCode: number,
     readonly frameSize: number,
     readonly limit: number,
+    headerSize = 22, // 15 for the 2.x profile
   ) {
     super(
-      `frame too large: code ${messageCode} declares a total of ${frameSize} bytes (22-byte header + payload), over the limit of ${limit} bytes`,
+      `frame too large: code ${messageCode} declares a total of ${frameSize} bytes (${headerSize}-byte header + payload), over the limit of ${limit} bytes`,
     )
     this.name = 'FrameTooLargeError'
   }
@@ -77,7 +78,7 @@ export class MalformedFrameError extends CodecError {
 export class InvalidRequestIdError extends CodecError {
   override readonly code = 'VELTIX_ERR_INVALID_REQUEST_ID'
   constructor(detail: string) {
-    super(`invalid request id: ${detail}; a request id is exactly 4 bytes`)
+    super(`invalid request id: ${detail}; a request id is exactly 4 bytes (a u16 on the 2.x wire)`)
     this.name = 'InvalidRequestIdError'
   }
 }

@@ -93,3 +93,4 @@ export {
   toRequestId,
 } from './request-id.js'
 export { Response } from './response.js'
+export * from './wire2/index.js'

@@ -12,6 +12,7 @@ const make: Record<string, () => codec.CodecError> = {
   InvalidMessageTypeError: () => new codec.InvalidMessageTypeError('x'),
   InvalidHelloPayloadError: () => new codec.InvalidHelloPayloadError('x'),
   PayloadDecodeError: () => new codec.PayloadDecodeError('x'),
+  BadMagicError: () => new codec.BadMagicError(0x0001),
 }
 
 describe('codec errors', () => {

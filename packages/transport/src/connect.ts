@@ -4,6 +4,7 @@ import type { Connection } from './connection.js'
 import { DEFAULT_CONNECT_TIMEOUT } from './constants.js'
 import { createRuntime } from './core.js'
 import { AbortError, ConnectError, TlsError } from './errors.js'
+import { loopRuntime } from './loop/loop-runtime.js'
 import { resolveOptions } from './options.js'
 import { releaseNothing } from './runtime.js'
 import type { ClientTransportInit } from './types.js'
@@ -20,7 +21,7 @@ export async function connect(init: ClientTransportInit): Promise<Connection> {
   const opts = resolveOptions(init)
   const { host, port, signal } = init
   if (signal?.aborted) throw new AbortError('connect aborted', { cause: signal.reason })
-  const runtime = await createRuntime(init, opts)
+  let runtime = await createRuntime(init, opts)
   return new Promise<Connection>((resolve, reject) => {
     if (signal?.aborted) {
       void runtime.release()
@@ -68,6 +69,21 @@ export async function connect(init: ClientTransportInit): Promise<Connection> {
       reject(error)
     }
     const onConnect = (): void => {
+      if (init.preface !== undefined) {
+        cleanup()
+        const preface = init.preface
+        init = { ...init, preface: undefined }
+        socket.once('error', onError)
+        preface(socket).then((profile) => {
+          // 'auto': the preface found which frame the server speaks (the loop core: its runtime is per options).
+          if (profile !== undefined && profile !== opts.frameProfile) {
+            void runtime.release()
+            runtime = loopRuntime(resolveOptions({ ...init, frameProfile: profile }))
+          }
+          onConnect()
+        }, fail)
+        return
+      }
       cleanup()
       const conn = runtime.createConnection(nextClientId++, socket)
       if (runtime.release !== releaseNothing) conn.onFinished = () => void runtime.release()

@@ -1,4 +1,10 @@
-import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, type MessageTypeRegistry } from '@veltix/codec'
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  FRAME_PROFILE_1_6,
+  type FrameProfile,
+  HEADER_SIZE,
+  type MessageTypeRegistry,
+} from '@veltix/codec'
 import { type LoggerLike, noopLogger } from '@veltix/logger'
 import {
   DEFAULT_BUFFER_SIZE,
@@ -16,6 +22,7 @@ import { BufferSize, PerformanceMode, type TransportInit } from './types.js'
 export interface ResolvedOptions {
   maxMessageSize: number
   registry: MessageTypeRegistry | undefined
+  frameProfile: FrameProfile
   bufferSize: number
   performanceMode: PerformanceMode
   highWaterMark: number
@@ -63,6 +70,7 @@ export function resolveOptions(init: TransportInit & { closeTimeout?: number }):
   const resolved: ResolvedOptions = {
     maxMessageSize,
     registry: init.registry,
+    frameProfile: init.frameProfile ?? FRAME_PROFILE_1_6,
     bufferSize,
     performanceMode,
     highWaterMark,
@@ -87,6 +95,7 @@ function intern(o: ResolvedOptions): ResolvedOptions {
     l !== undefined &&
     l.maxMessageSize === o.maxMessageSize &&
     l.registry === o.registry &&
+    l.frameProfile === o.frameProfile &&
     l.bufferSize === o.bufferSize &&
     l.performanceMode === o.performanceMode &&
     l.highWaterMark === o.highWaterMark &&

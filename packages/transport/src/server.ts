@@ -17,6 +17,10 @@ import type {
   ServerTransportStats,
 } from './types.js'
 
+// Sockets whose `preface` (e.g. the 2.x JSON handshake) is done.
+const prefaced = new WeakSet<net.Socket>()
+const noop = (): void => {}
+
 /** Creates a server transport (not listening yet: call `listen()`). Throws RangeError on a bad option. */
 export function createServerTransport(init: ServerTransportInit = {}): ServerTransport {
   return new SocketServerTransport(init)
@@ -210,6 +214,20 @@ class SocketServerTransport implements ServerTransport {
     const max = this.#init.maxConnection ?? 0
     if (max > 0 && this.#conns.size >= max) {
       this.#refuse(socket, max)
+      return
+    }
+    const preface = this.#init.preface
+    if (preface !== undefined && !prefaced.has(socket)) {
+      socket.pause()
+      socket.on('error', noop) // destroyed by the preface on failure; nothing to report
+      preface(socket).then(
+        () => {
+          socket.off('error', noop)
+          prefaced.add(socket)
+          this.#onSocket(socket)
+        },
+        () => socket.destroy(),
+      )
       return
     }
     this.#stats.accepted++

@@ -1,5 +1,6 @@
+import type { Socket } from 'node:net'
 import type { PeerCertificate, SecureContextOptions, TlsOptions } from 'node:tls'
-import type { MessageTypeRegistry } from '@veltix/codec'
+import type { FrameProfile, MessageTypeRegistry } from '@veltix/codec'
 import type { LoggerLike } from '@veltix/logger'
 import type { Connection } from './connection.js'
 
@@ -29,6 +30,14 @@ export enum PerformanceMode {
 /** Options shared by both ends and both cores. */
 export interface TransportInit {
   core?: SocketCore
+  /** Frame format of the stream (default the 1.6.3 one); `FRAME_PROFILE_2` needs the loop core. */
+  frameProfile?: FrameProfile
+  /**
+   * Runs on the raw socket before it becomes a `Connection` (the 2.x JSON handshake); bytes it reads past
+   * its own it must `socket.unshift`. A rejection closes the socket (client: `connect()` rejects with it).
+   * Client: it may resolve the frame profile the server turned out to speak (`protocol: 'auto'`).
+   */
+  preface?: (socket: Socket) => Promise<FrameProfile | undefined>
   /** Limit on a frame's total length in both directions (default 10 MiB). */
   maxMessageSize?: number
   /** When given, inbound frames with codes not in it are reported and dropped. */

@@ -1,4 +1,4 @@
-import { type CodecError, type Frame, FrameDecoder } from '@veltix/codec'
+import type { CodecError, Frame, FrameStreamDecoder } from '@veltix/codec'
 import type { ResolvedOptions } from '../options.js'
 
 /** Where the shared decoder sends what it decodes: the connection whose chunk it is decoding. */
@@ -17,10 +17,10 @@ export interface DecodeTarget {
  */
 export class SharedDecoder {
   #target: DecodeTarget | undefined
-  readonly #decoder: FrameDecoder
+  readonly #decoder: FrameStreamDecoder
 
   constructor(opts: ResolvedOptions) {
-    this.#decoder = new FrameDecoder({
+    this.#decoder = opts.frameProfile.createDecoder({
       onFrame: (frame) => this.#target!.deliverFrame(frame),
       onError: (error) => this.#target!.decodeFailed(error),
       maxMessageSize: opts.maxMessageSize,

@@ -1,6 +1,12 @@
 import type { Socket } from 'node:net'
 import type { PeerCertificate, TLSSocket } from 'node:tls'
-import { type CodecError, FrameDecoder, FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import {
+  type CodecError,
+  FRAME_PROFILE_1_6,
+  type FrameStreamDecoder,
+  FrameTooLargeError,
+  writeFrame,
+} from '@veltix/codec'
 import { tickClock } from '../clock.js'
 import type { SendResult } from '../connection.js'
 import { CLOSED, CLOSING, ConnectionBase, OPEN } from '../connection-base.js'
@@ -48,7 +54,7 @@ function onSocketData(this: OwnedSocket, chunk: Buffer): void {
 export class SocketConnection extends ConnectionBase implements DecodeTarget, Flushable {
   protected readonly socket: Socket
   /** Own decoder while a frame is split across chunks; undefined at a frame boundary. */
-  #decoder: FrameDecoder | undefined
+  #decoder: FrameStreamDecoder | undefined
   // Outbound queue not yet handed to the socket: sealed chunks, then the open slab [#slabStart, #slabUsed).
   #chunks: Buffer[] = EMPTY_CHUNKS
   #slab: Buffer | undefined
@@ -102,8 +108,8 @@ export class SocketConnection extends ConnectionBase implements DecodeTarget, Fl
 
   send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult {
     if (this.state !== OPEN) return 'closed'
-    const len = HEADER_SIZE + payload.length
     const opts = this.opts
+    const len = opts.frameProfile.headerSize + payload.length
     if (len > opts.maxMessageSize) throw new FrameTooLargeError(code, len, opts.maxMessageSize)
     const before = this.bufferedAmount
     if (before + len > opts.maxQueuedBytes) return this.overflow(before, len)
@@ -194,8 +200,8 @@ export class SocketConnection extends ConnectionBase implements DecodeTarget, Fl
   }
 
   /** @internal This connection's own decoder (created when a frame spans chunks). */
-  ownDecoder(): FrameDecoder {
-    this.#decoder ??= new FrameDecoder({
+  ownDecoder(): FrameStreamDecoder {
+    this.#decoder ??= this.opts.frameProfile.createDecoder({
       onFrame: (frame) => this.deliverFrame(frame),
       onError: (error) => this.onDecodeError(error),
       maxMessageSize: this.opts.maxMessageSize,
@@ -217,10 +223,12 @@ export class SocketConnection extends ConnectionBase implements DecodeTarget, Fl
     timestamp: number,
     len: number,
   ): void {
+    const profile = this.opts.frameProfile // the 1.6.3 writer called directly: no indirection by default
+    const write = profile === FRAME_PROFILE_1_6 ? writeFrame : profile.writeFrame
     if (len >= this.opts.flushThreshold >>> 1) {
       // A large frame gets its own buffer: no slab growth, no second copy.
       const buf = Buffer.allocUnsafe(len)
-      writeFrame(buf, 0, code, requestId, payload, timestamp)
+      write(buf, 0, code, requestId, payload, timestamp)
       this.seal()
       this.pushChunk(buf)
     } else {
@@ -233,7 +241,7 @@ export class SocketConnection extends ConnectionBase implements DecodeTarget, Fl
         this.#slabStart = 0
         this.#slabUsed = 0
       }
-      this.#slabUsed = writeFrame(slab, this.#slabUsed, code, requestId, payload, timestamp)
+      this.#slabUsed = write(slab, this.#slabUsed, code, requestId, payload, timestamp)
     }
     this.queueBytes(len)
   }
