@@ -32,6 +32,7 @@ export default defineProject({
     alias: [
       { find: /^veltix$/, replacement: `${src}index.ts` },
       { find: /^veltix\/(codec|transport|session|router|logger)$/, replacement: `${src}$1.ts` },
+      { find: /^veltix\/plugins$/, replacement: `${src}plugins.ts` },
     ],
   },
   test: {

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks'
 import { CODE_ECHO, CODE_STATE, CODE_WORLD, CONNECT_CONCURRENCY } from './constants.js'
 import { WorkloadError } from './errors.js'
 import { type HeapBreakdown, heapBreakdown } from './heap-breakdown.js'
-import { openIdleConnections } from './idle-clients.js'
+import { openConcurrently, openIdleConnections } from './idle-clients.js'
 import type {
   BenchClient,
   BenchServer,
@@ -203,10 +203,10 @@ export function createAgent(progress: (fraction: number) => void) {
       count: number
       localAddress: string
       handshake: boolean
-    }): Promise<number> {
-      const opened = await openIdleConnections({ ...args, concurrency: CONNECT_CONCURRENCY }, progress)
-      idle.push(...opened)
-      return idle.length
+    }): Promise<{ open: number; failed: number; firstError: string | undefined }> {
+      const r = await openIdleConnections({ ...args, concurrency: CONNECT_CONCURRENCY }, progress)
+      idle.push(...r.sockets)
+      return { open: idle.length, failed: r.failed, firstError: r.firstError }
     },
 
     /** Game-server loop: broadcasts a world state to every player each tick; returns tick lateness in µs. */
@@ -243,21 +243,12 @@ export function createAgent(progress: (fraction: number) => void) {
         bytes += payload.length
         onCounted()
       }
-      const out: BenchClient[] = []
-      let next = 0
-      let failure: unknown
-      const worker = async (): Promise<void> => {
-        while (next < args.count && failure === undefined) {
-          next++
-          try {
-            out.push(await impl.connect({ port: args.port, onMessage }))
-          } catch (err) {
-            failure ??= err
-          }
-          if ((out.length & 63) === 0) progress(out.length / args.count)
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, args.count) }, worker))
+      const { opened: out, failure } = await openConcurrently(
+        args.count,
+        CONNECT_CONCURRENCY,
+        () => impl.connect({ port: args.port, onMessage }),
+        progress,
+      )
       clients.push(...out)
       if (failure !== undefined) {
         throw new WorkloadError(`connect failed after ${out.length} of ${args.count} clients`, {

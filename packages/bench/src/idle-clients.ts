@@ -12,6 +12,8 @@ const CODE_HELLO = 10
 const CODE_HELLO_ACK = 11
 const VERSION = Buffer.concat([Buffer.from([0, 5]), Buffer.from('1.6.3', 'latin1')])
 const EMPTY = new Uint8Array(0)
+/** How long one connection may take to become ready (connected, and for Veltix its HELLO answered). */
+export const IDLE_READY_TIMEOUT_MS = 30_000
 
 export interface IdleOpenArgs {
   port: number
@@ -32,12 +34,20 @@ function reply(socket: net.Socket, code: number, requestId: number, payload: Uin
 function openOne(args: IdleOpenArgs): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port: args.port, localAddress: args.localAddress })
-    const fail = (err: Error): void => reject(err)
-    // Closed before it was ready (e.g. the server's handshake timeout): a failure, never a hang.
-    const closed = (): void => reject(new Error('the connection closed before it was ready'))
+    // Closed, or no HELLO, before it was ready: a failure (the socket is destroyed), never a hang.
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`not ready within ${IDLE_READY_TIMEOUT_MS} ms (no HELLO from the server)`))
+    }, IDLE_READY_TIMEOUT_MS)
+    const fail = (err: Error): void => {
+      clearTimeout(timer)
+      reject(err)
+    }
+    const closed = (): void => fail(new Error('the connection closed before it was ready'))
     socket.once('error', fail)
     socket.once('close', closed)
     const ready = (): void => {
+      clearTimeout(timer)
       socket.off('error', fail)
       socket.off('close', closed)
       socket.on('error', () => {}) // a reset once idle shows as a missing connection on the server
@@ -61,29 +71,54 @@ function openOne(args: IdleOpenArgs): Promise<net.Socket> {
   })
 }
 
-/** Opens `count` connections, `concurrency` at a time; rejects on the first failure (after closing those opened). */
-export async function openIdleConnections(
-  args: IdleOpenArgs,
+/**
+ * Runs `open` `count` times, `concurrency` at a time (connects in flight stay under the listen backlog);
+ * stops starting new ones after the first failure. Returns what opened and that failure, if any.
+ */
+export async function openConcurrently<T>(
+  count: number,
+  concurrency: number,
+  open: () => Promise<T>,
   progress: (fraction: number) => void,
-): Promise<net.Socket[]> {
-  const out: net.Socket[] = []
+): Promise<{ opened: T[]; failure: unknown }> {
+  const opened: T[] = []
   let next = 0
   let failure: unknown
   const worker = async (): Promise<void> => {
-    while (next < args.count && failure === undefined) {
+    while (next < count && failure === undefined) {
       next++
       try {
-        out.push(await openOne(args))
+        opened.push(await open())
       } catch (err) {
         failure ??= err
       }
-      if ((out.length & 255) === 0) progress(out.length / args.count)
+      if ((opened.length & 63) === 0) progress(opened.length / count)
     }
   }
-  await Promise.all(Array.from({ length: Math.min(args.concurrency, args.count) }, worker))
-  if (failure !== undefined) {
-    for (const s of out) s.destroy()
-    throw failure
-  }
-  return out
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
+  return { opened, failure }
+}
+
+/**
+ * Opens `count` idle connections, `concurrency` at a time. A connection that fails (refused, closed early, no
+ * HELLO in time) is counted, not fatal: the scale workload reports how many the server holds.
+ */
+export async function openIdleConnections(
+  args: IdleOpenArgs,
+  progress: (fraction: number) => void,
+): Promise<{ sockets: net.Socket[]; failed: number; firstError: string | undefined }> {
+  let failed = 0
+  let firstError: string | undefined
+  const { opened } = await openConcurrently(
+    args.count,
+    args.concurrency,
+    () =>
+      openOne(args).catch((err: Error) => {
+        failed++
+        firstError ??= err.message
+        return undefined
+      }),
+    progress,
+  )
+  return { sockets: opened.filter((s) => s !== undefined), failed, firstError }
 }

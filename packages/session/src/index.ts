@@ -88,6 +88,14 @@ export {
 } from './errors.js'
 export type { AuthenticateInfo } from './protocol/handshake/auth.js'
 export {
+  COMPRESSED_CODE,
+  COMPRESSION_KEY,
+  CompressionBombError,
+  type CompressionInit,
+  DEFAULT_COMPRESSION_THRESHOLD,
+  DecompressionError,
+} from './protocol/handshake/compression.js'
+export {
   type EncryptionPolicy,
   type SessionEncryptionInit,
   validateEncryption,

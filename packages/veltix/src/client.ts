@@ -21,6 +21,9 @@ import { fanOut, Subscribers } from './callbacks.js'
 import { clientInfoOf } from './client-info.js'
 import { ClientConfig, type ClientConfigInit } from './config.js'
 import { Events } from './events.js'
+import { clientPlugins } from './plugins/attach.js'
+import type { PluginHost } from './plugins/host.js'
+import type { AttachMode, PluginWire, VeltixBasePlugin } from './plugins/plugin.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
@@ -116,6 +119,11 @@ export class Client {
   /** Resolved when the client is closed for good (made on demand by `waitUntilClosed`). */
   #closedWait: { promise: Promise<void>; resolve: () => void } | undefined
   #lastError: Error | undefined
+  #pluginHost: PluginHost<null> | undefined
+  /** The Reconnector's session options: plugins' wire extensions are set here for the next connection. */
+  #sessionInit: PluginWire = {}
+  /** The plugins while at least one is registered: the one field the message path tests. */
+  #plugins: PluginHost<null> | undefined
 
   constructor(config: ClientInit | ClientConfig = {}) {
     this.config = config instanceof ClientConfig ? config : new ClientConfig(config)
@@ -148,7 +156,7 @@ export class Client {
         ...(c.tls === undefined ? {} : { tls: c.tls }),
         logger: this.#logger,
       },
-      session: {
+      session: Object.assign(this.#sessionInit, {
         registry: this.registry,
         handshakeTimeout: c.handshakeTimeout,
         heartbeat: c.heartbeat,
@@ -157,7 +165,7 @@ export class Client {
         ...(c.token === undefined ? {} : { token: c.token }),
         ...(c.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
         logger: this.#logger,
-      },
+      }),
       retry: c.retry,
       retryDelay: c.retryDelay,
       ...(c.backoff === undefined ? {} : { backoff: c.backoff }),
@@ -165,7 +173,11 @@ export class Client {
       logger: this.#logger,
       onConnect: (session, reconnected) => this.#connected(session, reconnected),
       onDisconnect: (state) => this.#disconnected(state),
-      onMessage: (response, session) => this.#router.dispatch(this.#queueOf(session), response, this),
+      onMessage: (response, session) => {
+        const plugins = this.#plugins
+        if (plugins === undefined) this.#router.dispatch(this.#queueOf(session), response, this)
+        else plugins.message(this.#queueOf(session), response, null)
+      },
     })
     this.#sender = new Sender(new ClientBackend(this, this.#rc, this.#logger) as SenderBackend<unknown>)
   }
@@ -388,7 +400,37 @@ export class Client {
       connected: this.connected,
       reconnects: this.#reconnects,
       failedAttempts: this.#failedAttempts,
+      pluginErrors: this.#pluginHost?.errors ?? 0,
     }
+  }
+
+  /** Registers a plugin (see `VeltixBasePlugin`): true, or false when one of that name is registered. */
+  registerPlugin(plugin: VeltixBasePlugin): boolean {
+    return this.#pluginsOf().register(plugin)
+  }
+
+  /** Unregisters the plugin of that name (its `onUnregister` runs): false when there is none. */
+  unregisterPlugin(name: string): boolean {
+    return this.#pluginHost?.unregister(name) ?? false
+  }
+
+  /** Attaches a plugin to a message type (registering it if needed); false when the type is taken exclusively. */
+  attach(type: MessageType | number, plugin: VeltixBasePlugin, mode: AttachMode): boolean {
+    return this.#pluginsOf().attach(type, plugin, mode)
+  }
+
+  #pluginsOf(): PluginHost<null> {
+    this.#pluginHost ??= clientPlugins(
+      this,
+      this.registry,
+      this.#router,
+      this.#logger,
+      (h) => {
+        this.#plugins = h
+      },
+      this.#sessionInit,
+    )
+    return this.#pluginHost
   }
 
   #queueOf(session: Session): DispatchQueue {
@@ -417,13 +459,20 @@ export class Client {
     this.#current = session
     this.#lastError = undefined
     if (reconnected) this.#reconnects++
+    this.#plugins?.connect(null)
     this.#onConnect.emit(this.#logger, 'ON_CONNECT callback')
   }
 
   #disconnected(state: DisconnectState): void {
     if (state.error !== undefined) this.#lastError = state.error
-    if (this.#current?.closed) this.#fold()
-    else if (state.reason !== DisconnectReason.MANUAL) this.#failedAttempts++
+    if (this.#current?.closed) {
+      this.#plugins?.disconnect(
+        null,
+        state.error === undefined ? { reason: state.reason } : { reason: state.reason, error: state.error },
+        this.#queue,
+      )
+      this.#fold()
+    } else if (state.reason !== DisconnectReason.MANUAL) this.#failedAttempts++
     this.#onDisconnect.emit(this.#logger, 'ON_DISCONNECT callback', state)
     if (state.permanent) {
       this.#closedWait?.resolve()

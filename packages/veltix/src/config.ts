@@ -166,7 +166,7 @@ export interface ClientConfigInit extends CommonConfigInit {
   serverAddr?: string
   /** Server port (default 8080). */
   port?: number
-  /** Reconnection attempts after a failed `connect()` or a lost connection (default 0 = none). */
+  /** Reconnection attempts after a failed `connect()` or a lost connection (default 0 = none; -1 = forever, delay capped by `backoff.maxDelay`). */
   retry?: number
   /** Delay between attempts (default 1000). */
   retryDelay?: number
@@ -354,7 +354,7 @@ export class ClientConfig extends CommonConfig {
     super(init, 'Client')
     this.serverAddr = str('serverAddr', init.serverAddr, DEFAULT_SERVER_ADDR)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
-    this.retry = int('retry', init.retry, DEFAULT_RETRY, 0, Number.MAX_SAFE_INTEGER)
+    this.retry = int('retry', init.retry, DEFAULT_RETRY, -1, Number.MAX_SAFE_INTEGER)
     this.retryDelay = num('retryDelay', init.retryDelay, DEFAULT_RETRY_DELAY, 0)
     this.backoff = init.backoff
     this.connectTimeout = num('connectTimeout', init.connectTimeout, DEFAULT_CONNECT_TIMEOUT, 1)

@@ -151,6 +151,14 @@ export {
 export { Events } from './events.js'
 export { formatBytes } from './format-bytes.js'
 export type { Listener, ListenerContext } from './listeners.js'
+export {
+  AttachMode,
+  Permission,
+  type PluginContext,
+  type PluginDisconnectInfo,
+  PluginPermissionError,
+  VeltixBasePlugin,
+} from './plugins/plugin.js'
 export { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 export { Sender, type SendTarget } from './sender.js'
 export { Server, type ServerDisconnectInfo } from './server.js'

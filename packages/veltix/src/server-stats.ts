@@ -38,6 +38,7 @@ export class ServerCounters {
       handshakeFailures: this.handshakeFailures,
       authRefused: this.authRefused,
       limits: { ...limits },
+      pluginErrors: 0,
     }
   }
 }

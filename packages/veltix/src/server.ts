@@ -22,6 +22,9 @@ import { Events } from './events.js'
 import { Limits } from './limits.js'
 import { admitTotal, closeListeners, listenerContext, startListeners } from './listeners.js'
 import { Peer } from './peer.js'
+import { serverPlugins } from './plugins/attach.js'
+import type { PluginHost } from './plugins/host.js'
+import type { AttachMode, VeltixBasePlugin } from './plugins/plugin.js'
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { ServerCounters } from './server-stats.js'
@@ -81,6 +84,9 @@ export class Server {
   readonly #encryption: SessionEncryptionInit | undefined
   readonly #limits: Limits
   #callbacks: ServerSessionCallbacks | undefined
+  #pluginHost: PluginHost<ClientInfo> | undefined
+  /** The plugins while at least one is registered: the one field the message path tests. */
+  #plugins: PluginHost<ClientInfo> | undefined
 
   constructor(config: ServerConfigInit | ServerConfig = {}) {
     this.config = config instanceof ServerConfig ? config : new ServerConfig(config)
@@ -451,7 +457,31 @@ export class Server {
 
   /** Counters: live connections summed with the closed ones. */
   stats(): ServerStats {
-    return this.#counters.snapshot(this.#peers.values(), this.#limits.counters)
+    const s = this.#counters.snapshot(this.#peers.values(), this.#limits.counters)
+    s.pluginErrors = this.#pluginHost?.errors ?? 0
+    return s
+  }
+
+  /** Registers a plugin (see `VeltixBasePlugin`): true, or false when one of that name is registered. */
+  registerPlugin(plugin: VeltixBasePlugin): boolean {
+    return this.#pluginsOf().register(plugin)
+  }
+
+  /** Unregisters the plugin of that name (its `onUnregister` runs): false when there is none. */
+  unregisterPlugin(name: string): boolean {
+    return this.#pluginHost?.unregister(name) ?? false
+  }
+
+  /** Attaches a plugin to a message type (registering it if needed); false when the type is taken exclusively. */
+  attach(type: MessageType | number, plugin: VeltixBasePlugin, mode: AttachMode): boolean {
+    return this.#pluginsOf().attach(type, plugin, mode)
+  }
+
+  #pluginsOf(): PluginHost<ClientInfo> {
+    this.#pluginHost ??= serverPlugins(this, this.registry, this.#router, this.#logger, this.#sender, (h) => {
+      this.#plugins = h
+    })
+    return this.#pluginHost
   }
 
   /** The peer of a target of this server (a `ClientInfo`, its `conn`, or an internal connection). */
@@ -508,6 +538,7 @@ export class Server {
         ...(this.#encryption === undefined ? {} : { encryption: this.#encryption }),
         ...(this.config.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
         ...(cb.authenticate === undefined ? {} : { authenticate: cb.authenticate }),
+        ...this.#pluginHost?.wire,
         // Lines carry { peer: 'address:port' } through a child logger made on the first line emitted.
         logger: this.#logger,
         logPeer: true,
@@ -538,16 +569,22 @@ export class Server {
           this.#logger.debug('client connected', { peer: peer.info.toString() })
         }
         this.cluster.track(peer.info)
+        this.#plugins?.connect(peer.info)
         this.#onConnect.emit(this.#logger, 'ON_CONNECT callback', peer.info)
       },
       onMessage: this.#limits.perConnection
         ? (response, session) => {
             const peer = session.data as Peer
-            if (limits.withinRate(peer, response)) router.dispatch(peer, response, peer.info)
+            if (!limits.withinRate(peer, response)) return
+            const plugins = this.#plugins
+            if (plugins === undefined) router.dispatch(peer, response, peer.info)
+            else plugins.message(peer, response, peer.info)
           }
         : (response, session) => {
             const peer = session.data as Peer
-            router.dispatch(peer, response, peer.info)
+            const plugins = this.#plugins
+            if (plugins === undefined) router.dispatch(peer, response, peer.info)
+            else plugins.message(peer, response, peer.info)
           },
       onClose: (info, session) => this.#closed(session.data as Peer, info),
       authenticate:
@@ -569,6 +606,7 @@ export class Server {
     if (peer.handshakeDone) {
       const out: ServerDisconnectInfo = { reason: info.reason }
       if (info.error !== undefined) out.error = info.error
+      this.#plugins?.disconnect(peer.info, out, peer)
       this.#onDisconnect.emit(this.#logger, 'ON_DISCONNECT callback', peer.info, out)
     }
   }

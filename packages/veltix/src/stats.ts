@@ -37,6 +37,8 @@ export interface ServerStats extends Omit<ConnectionStats, 'lastRtt'> {
     /** Connections closed for them (`onLimit: 'close'`). */
     closedConnections: number
   }
+  /** Plugin hooks that threw or rejected, since the server was created. */
+  pluginErrors: number
 }
 
 /** `client.stats()`: the current connection's counters, summed with the earlier connections'. */
@@ -46,6 +48,8 @@ export interface ClientStats extends ConnectionStats {
   reconnects: number
   /** Connection attempts that failed. */
   failedAttempts: number
+  /** Plugin hooks that threw or rejected, since the client was created. */
+  pluginErrors: number
 }
 
 export function emptyStats(): ConnectionStats {

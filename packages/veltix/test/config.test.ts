@@ -57,7 +57,8 @@ describe('ServerConfig / ClientConfig', () => {
   })
 
   it('rejects bad client values', () => {
-    expect(() => new Client({ retry: -1 })).toThrow(ConfigError)
+    expect(() => new Client({ retry: -2 })).toThrow(ConfigError)
+    expect(() => new Client({ retry: 1.5 })).toThrow(ConfigError)
     expect(() => new Client({ retryDelay: Number.NaN })).toThrow(ConfigError)
     expect(() => new Client({ serverAddr: 42 as unknown as string })).toThrow(ConfigError)
   })

@@ -25,8 +25,11 @@ describe('package surface', () => {
       expect(Object.keys(entry)[0]).toBe('types')
     }
     const lib = Object.fromEntries(['index', ...SUBPATHS].map((s) => [s, `src/${s}.ts`]))
-    expect(pkg.tsup.entry).toEqual({ ...lib, cli: 'src/cli/main.ts' })
-    expect(pkg.tsup.dts.entry).toEqual(lib)
+    // veltix/plugins: the first-party plugins, their own entry (not a re-export of a package).
+    const plugins = { plugins: 'src/plugins.ts' }
+    expect(Object.keys(pkg.exports['./plugins'])[0]).toBe('types')
+    expect(pkg.tsup.entry).toEqual({ ...lib, ...plugins, cli: 'src/cli/main.ts' })
+    expect(pkg.tsup.dts.entry).toEqual({ ...lib, ...plugins })
     expect(pkg.sideEffects).toBe(false)
   })
 

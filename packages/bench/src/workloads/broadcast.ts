@@ -73,7 +73,9 @@ export const broadcastWorkload: Workload = {
       await withFanOut(ctx, v, n, async (server, groups) => {
         const round = async (count: number) => {
           await Promise.all(groups.map((g) => g.agent.call('resetCount', { expected: g.count * count })))
-          const c0 = await server.call('cpu', undefined)
+          const cpu = () =>
+            Promise.all([server, ...groups.map((g) => g.agent)].map((a) => a.call('cpu', undefined)))
+          const c0 = await cpu()
           const sent = await server.call('broadcastStream', {
             count,
             size: BROADCAST_MESSAGE_SIZE,
@@ -82,11 +84,13 @@ export const broadcastWorkload: Workload = {
           const got = await Promise.all(
             groups.map((g) => g.agent.call('waitCount', { timeoutMs: DELIVERY_TIMEOUT_MS })),
           )
-          const serverUs = (await server.call('cpu', undefined)) - c0
-          return { sent, got, serverUs }
+          const c1 = await cpu()
+          const serverUs = c1[0]! - c0[0]!
+          const clientsUs = c1.reduce((sum, c, i) => sum + (i === 0 ? 0 : c - c0[i]!), 0)
+          return { sent, got, serverUs, clientsUs }
         }
         await round(Math.min(m, BROADCAST_WARMUP_MESSAGES)) // unmeasured: compiled code for the measured run
-        const { sent, got, serverUs } = await round(m)
+        const { sent, got, serverUs, clientsUs } = await round(m)
         const delivered = got.reduce((sum, g) => sum + g.count, 0)
         const lastNs = Math.max(...got.map((g) => (g.reached ? g.doneNs : g.firstNs)))
         figures.push(
@@ -95,6 +99,8 @@ export const broadcastWorkload: Workload = {
           fig('success', percent(delivered, n * m), '%', 'higher'),
           fig('accepted', percent(sent.accepted, n * m), '%', 'higher'),
           fig('server.cpuPerDelivery', serverUs / Math.max(1, delivered), 'us', 'lower'),
+          // The receiving side: every client process's CPU, summed (they share the 2 cores with the server).
+          fig('clients.cpuPerDelivery', clientsUs / Math.max(1, delivered), 'us', 'lower'),
           fig('clients', n, 'count', 'higher'),
         )
       })

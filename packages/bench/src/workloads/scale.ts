@@ -66,7 +66,7 @@ export const scaleWorkload: Workload = {
         const addresses = parts.map(() => freshSourceAddress())
         const before = await server.call('memory', undefined)
         const t0 = nowNs()
-        await Promise.all(
+        const opened = await Promise.all(
           clients.map((c, i) =>
             c.call('idleOpen', {
               port,
@@ -82,6 +82,11 @@ export const scaleWorkload: Workload = {
           pollMs: 20,
         })
         const connectNs = nowNs() - t0
+        const failed = opened.reduce((sum, r) => sum + r.failed, 0)
+        if (failed > 0) {
+          const why = opened.find((r) => r.firstError !== undefined)?.firstError
+          process.stderr.write(`scale: ${v.label}: ${failed} of ${n} connections failed (first: ${why})\n`)
+        }
         const after = await server.call('memory', undefined)
         figures.push(
           fig('connections', connected, 'count', 'higher'),

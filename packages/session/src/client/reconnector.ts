@@ -40,7 +40,7 @@ export interface ReconnectorInit {
   /** Used by the default dialer. One of `dial` / `transport` is required. */
   transport?: ClientTransportInit
   session?: ReconnectorSessionInit
-  /** Retries after a failure or a lost connection (0 = none). Default DEFAULT_RETRY (0). */
+  /** Retries after a failure or a lost connection (0 = none, -1 = forever). Default DEFAULT_RETRY (0). */
   retry?: number
   /** ms before each retry (the base delay with backoff). Default DEFAULT_RETRY_DELAY (1000). */
   retryDelay?: number
@@ -131,7 +131,7 @@ export class Reconnector {
       throw new TypeError('Reconnector needs `dial` or `transport`')
     }
     this.#log = init.logger ?? noopLogger
-    this.#retryMax = Math.max(0, init.retry ?? DEFAULT_RETRY)
+    this.#retryMax = retryCount(init.retry ?? DEFAULT_RETRY)
     this.#retryDelay = Math.max(0, init.retryDelay ?? DEFAULT_RETRY_DELAY)
     const b = init.backoff
     this.#backoff =
@@ -230,7 +230,7 @@ export class Reconnector {
    * of attempts now; resolves true once connected, false if the attempts fail (reported through onDisconnect).
    */
   async retry(opts: { max?: number } = {}): Promise<boolean> {
-    if (opts.max !== undefined) this.#retryMax = Math.max(0, opts.max)
+    if (opts.max !== undefined) this.#retryMax = retryCount(opts.max)
     this.#stopped = false
     if (this.connected) return true
     this.#manual = false
@@ -450,7 +450,8 @@ export class Reconnector {
   #delay(attempt: number): number {
     const b = this.#backoff
     if (b === undefined) return this.#retryDelay
-    const d = Math.min(b.maxDelay, this.#retryDelay * b.factor ** (attempt - 1))
+    // capped: with `retry: -1` the attempt count grows without end (factor ** n reaches Infinity; 0 * Infinity is NaN)
+    const d = this.#retryDelay === 0 ? 0 : Math.min(b.maxDelay, this.#retryDelay * b.factor ** (attempt - 1))
     return d * (1 - Math.min(1, Math.max(0, b.jitter)) * Math.random())
   }
 
@@ -490,4 +491,9 @@ export class Reconnector {
       // never let a reporting callback break the reconnect logic
     }
   }
+}
+
+/** -1 = retry forever (as the browser client); any other negative is none. */
+function retryCount(n: number): number {
+  return n === -1 ? Number.POSITIVE_INFINITY : Math.max(0, n)
 }

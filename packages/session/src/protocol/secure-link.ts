@@ -240,9 +240,9 @@ export class SecureLink implements Connection {
   up(channel: SecureChannel): void {
     this.#finished = undefined
     this.#channel = channel
-    const handler = this.#handler!
     this.#inner = new FrameDecoder({
-      onFrame: (f) => handler.frame(f),
+      // The handler read per frame: a link put around this one later (compression) takes its place.
+      onFrame: (f) => this.#handler!.frame(f),
       onError: (e) => this.#onInnerDecodeError(e),
       maxMessageSize: Number.POSITIVE_INFINITY,
       ...(this.#init.registry === undefined ? {} : { registry: this.#init.registry }),

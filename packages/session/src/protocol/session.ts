@@ -22,6 +22,7 @@ import { ConnectionClosedError, DuplicateRequestIdError, NotConnectedError } fro
 import type { AuthenticateInfo } from './handshake/auth.js'
 import { capabilitiesFor } from './handshake/capabilities.js'
 import type { HandshakeCapability } from './handshake/capability.js'
+import type { CompressionInit } from './handshake/compression.js'
 import { type DriverHost, HandshakeDriver } from './handshake/driver.js'
 import type { SessionEncryptionInit } from './handshake/encryption.js'
 import { Heartbeat } from './heartbeat.js'
@@ -60,6 +61,8 @@ export interface SessionInit {
    * fail the session at once with `SecureConfigError`.
    */
   encryption?: SessionEncryptionInit
+  /** Per-message deflate-raw above `threshold`, negotiated (`vx.z`): used only when both peers offer it. */
+  compression?: CompressionInit
   /**
    * Server: decides whether a client may proceed, after the (secure) handshake and before `onReady`. A
    * refused (false, a throw or a rejection) client gets `AuthenticationError` and never reaches `onReady` /
@@ -140,6 +143,9 @@ export class Session {
       }
       get connection(): Connection {
         return this.s.connection
+      }
+      get out(): Connection {
+        return this.s.#out
       }
       get registry(): MessageTypeRegistry {
         return this.s.registry

@@ -1,16 +1,17 @@
 import type { MessageType, MessageTypeRegistry } from '@veltix/codec'
 import { type AuthOptions, authentication } from './auth.js'
 import type { CapabilityFactory, HandshakeCapability } from './capability.js'
+import { type CompressionOptions, compression } from './compression.js'
 import { type EncryptionOptions, encryption } from './encryption.js'
 
 /** The session options the capabilities read (a `SessionInit` has them all). @internal */
-export type CapabilitiesInit = EncryptionOptions & AuthOptions<unknown>
+export type CapabilitiesInit = EncryptionOptions & AuthOptions<unknown> & CompressionOptions
 
 /**
  * The handshake's capabilities, in the order their phases run (encryption first: authentication's token then
  * travels sealed). Adding one: a file beside this one, and a line here. @internal
  */
-const CAPABILITIES: readonly CapabilityFactory<CapabilitiesInit>[] = [encryption, authentication]
+const CAPABILITIES: readonly CapabilityFactory<CapabilitiesInit>[] = [encryption, authentication, compression]
 
 const NONE: readonly HandshakeCapability[] = []
 

@@ -11,6 +11,8 @@ export interface HandshakeContext extends SecureLinkHost {
   readonly protocolVersion: string
   /** The raw connection (`wrap` puts a link around it). */
   readonly connection: Connection
+  /** Where the session's frames go out now: the raw connection, or the link last put around it. */
+  readonly out: Connection
   readonly registry: MessageTypeRegistry
   /** The id of this connection's HELLO: the handshake's own frames carry it. */
   readonly helloId: number

@@ -1,0 +1,155 @@
+import { ResumeBufferFullError } from './errors.js'
+
+/**
+ * What one side sent and the peer has not acknowledged, for replay after a reconnect. Application frames are
+ * numbered implicitly (TCP keeps them in order, so both sides count the same way): the n-th frame sent is
+ * sequence n (from 1). Acks are cumulative: `ack(n)` releases every frame up to n. Bounded in bytes; a push
+ * over the bound throws `ResumeBufferFullError` (the caller cuts the connection and counts it).
+ *
+ * A ring of encoded frames (the exact bytes that went out, so a replay costs no re-encoding).
+ */
+export class ReplayBuffer {
+  #frames: Uint8Array[] = []
+  #head = 0 // index of the oldest kept frame in #frames
+  #firstSeq = 1 // sequence number of #frames[#head]
+  #bytes = 0
+  /** Frames pushed over the bound (the connection was cut for each). */
+  overflows = 0
+
+  constructor(readonly maxBytes: number) {}
+
+  /** Sequence number of the last frame pushed (0 before any). */
+  get lastSeq(): number {
+    return this.#firstSeq + this.length - 1
+  }
+
+  /** Sequence number the peer has acknowledged (everything before the oldest kept frame). */
+  get acked(): number {
+    return this.#firstSeq - 1
+  }
+
+  get length(): number {
+    return this.#frames.length - this.#head
+  }
+
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** Keeps `frame` (not copied: the caller hands over bytes it will not reuse); returns its sequence number. */
+  push(frame: Uint8Array): number {
+    if (this.#bytes + frame.length > this.maxBytes) {
+      this.overflows++
+      throw new ResumeBufferFullError(this.#bytes + frame.length, this.maxBytes)
+    }
+    this.#frames.push(frame)
+    this.#bytes += frame.length
+    return this.lastSeq
+  }
+
+  /** The peer has everything up to `seq` (cumulative; stale or repeated acks are ignored). False: an ack past what was sent. */
+  ack(seq: number): boolean {
+    if (seq > this.lastSeq) return false
+    while (this.#firstSeq <= seq) {
+      this.#bytes -= this.#frames[this.#head]!.length
+      this.#frames[this.#head] = EMPTY
+      this.#head++
+      this.#firstSeq++
+    }
+    // compact now and then, not on every ack
+    if (this.#head > 1024 && this.#head * 2 > this.#frames.length) {
+      this.#frames = this.#frames.slice(this.#head)
+      this.#head = 0
+    }
+    return true
+  }
+
+  /**
+   * The frames after `seq` (what a peer that received up to `seq` lacks), oldest first; undefined when some
+   * of them are gone already (the peer claims less than it acknowledged): no replay is possible.
+   */
+  since(seq: number): Uint8Array[] | undefined {
+    if (seq < this.acked || seq > this.lastSeq) return undefined
+    return this.#frames.slice(this.#head + (seq - this.acked))
+  }
+
+  /** Forget everything (a fresh start: `recovered: false`). */
+  clear(): void {
+    this.#frames = []
+    this.#head = 0
+    this.#firstSeq = 1
+    this.#bytes = 0
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+
+/**
+ * The receiving side's count: how many application frames were delivered, and the drop of a replayed one
+ * already delivered (duplicates never reach the application). The count is what acks carry.
+ */
+export class InboundSequence {
+  /** Application frames delivered (the sequence number of the last one). */
+  delivered = 0
+  /** Replayed frames dropped as already delivered. */
+  duplicates = 0
+  #replayFrom = 0
+
+  /** A replay follows whose first frame has sequence `firstSeq` (the peer's answer to our `delivered`). */
+  expectReplayFrom(firstSeq: number): void {
+    this.#replayFrom = firstSeq
+  }
+
+  /** Call for each application frame in arrival order: true = deliver it, false = a duplicate, drop it. */
+  accept(): boolean {
+    if (this.#replayFrom > 0 && this.#replayFrom <= this.delivered) {
+      this.#replayFrom++
+      this.duplicates++
+      return false
+    }
+    this.#replayFrom = 0
+    this.delivered++
+    return true
+  }
+}
+
+/**
+ * When to send a cumulative ack: after `every` delivered frames or `delayMs` after the first unacked one,
+ * whichever comes first — never one ack frame per message. `send(n)` is called with the count to ack.
+ */
+export class AckScheduler {
+  #pending = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(
+    readonly send: () => void,
+    readonly every = 64,
+    readonly delayMs = 50,
+  ) {}
+
+  /** One more frame delivered. */
+  delivered(): void {
+    if (++this.#pending >= this.every) {
+      this.flush()
+      return
+    }
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flush(), this.delayMs)
+      this.#timer.unref?.()
+    }
+  }
+
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    if (this.#pending === 0) return
+    this.#pending = 0
+    this.send()
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#pending = 0
+  }
+}

@@ -1,0 +1,343 @@
+import type { MessageType, Request, Response } from '@veltix/codec'
+import type { LoggerLike } from '@veltix/logger'
+import { DispatchQueue, Router } from '@veltix/router'
+import type { Tags } from '../tags.js'
+import {
+  AttachMode,
+  Permission,
+  type PluginContext,
+  type PluginDisconnectInfo,
+  PluginPermissionError,
+  type PluginWire,
+  type VeltixBasePlugin,
+} from './plugin.js'
+
+/** What the host needs of its owner (a Server or a Client). @internal */
+export interface PluginBackend<C> {
+  readonly side: 'server' | 'client'
+  readonly logger: LoggerLike
+  send(request: Request, client: C): boolean
+  broadcast(request: Request): number
+  tags(client: C): Tags
+  close(client: C): Promise<void>
+  stats(): unknown
+  /** Declares an attached type in the owner's registry. */
+  declare(type: MessageType): void
+  /** The usual dispatch (route, else ON_RECV) on the connection's queue. */
+  deliver(queue: DispatchQueue, response: Response, client: C): void
+  /** Called with true when the first plugin is registered, false when the last one is gone. */
+  active(on: boolean): void
+  /** The merged wire extensions changed. */
+  wire?(wire: PluginWire): void
+}
+
+/** One registered plugin: its permissions as flags, read per call. */
+class Entry {
+  readonly plugin: VeltixBasePlugin
+  readonly connections: boolean
+  readonly messages: boolean
+  registered = true
+  constructor(plugin: VeltixBasePlugin) {
+    this.plugin = plugin
+    const p = plugin.permissions
+    this.connections = p.includes(Permission.CONNECTIONS)
+    this.messages = p.includes(Permission.MESSAGES)
+  }
+}
+
+interface Step {
+  readonly entry: Entry
+  readonly mode: AttachMode
+}
+
+/** One connection's plugin lane: its own ordered queue (a router queue), in front of the connection's. */
+class Lane<C> extends DispatchQueue {
+  readonly queue: DispatchQueue
+  readonly client: C
+  constructor(queue: DispatchQueue, client: C) {
+    super()
+    this.queue = queue
+    this.client = client
+  }
+}
+
+const NO_STEPS: readonly Step[] = []
+const noop = (): void => {}
+/** A hook threw synchronously. */
+const THREW = Symbol('threw')
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
+}
+
+/**
+ * The plugins of one Server or Client: registration, attachments, permissions, and the dispatch of each
+ * message through them. Messages of one connection go through the plugins in order, through a router queue
+ * of their own (an async hook holds the later ones), then to the usual dispatch. Nothing here runs while no
+ * plugin is registered: the owner tests one field per message. @internal
+ */
+export class PluginHost<C> {
+  /** Hooks that threw or rejected, since the owner was created. */
+  errors = 0
+  /** The registered plugins' wire extensions, merged (registration order: the first one wins). */
+  wire: PluginWire = {}
+  readonly #backend: PluginBackend<C>
+  readonly #entries = new Map<string, Entry>()
+  /** Attachments per type code, in attach order: plugin name -> mode. */
+  readonly #attached = new Map<number, Map<string, AttachMode>>()
+  /** Steps per type code (null: not built yet), rebuilt on any change. */
+  #plans = new Map<number, readonly Step[]>()
+  #observers: readonly Step[] = NO_STEPS
+  readonly #lanes = new WeakMap<DispatchQueue, Lane<C>>()
+  readonly #router: Router<Lane<C>>
+
+  constructor(backend: PluginBackend<C>) {
+    this.#backend = backend
+    this.#router = new Router<Lane<C>>({
+      concurrency: 1,
+      logger: backend.logger,
+      onError: (error: Error) => {
+        this.errors++
+        backend.logger.error(`plugin dispatch: ${error.message}`)
+      },
+    })
+    this.#router.setReceiveCallback((response, lane) => this.#steps(this.#plan(response), 0, response, lane))
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  names(): string[] {
+    return [...this.#entries.keys()]
+  }
+
+  get(name: string): VeltixBasePlugin | undefined {
+    return this.#entries.get(name)?.plugin
+  }
+
+  register(plugin: VeltixBasePlugin): boolean {
+    const name = plugin.name
+    if (typeof name !== 'string' || name === '') throw new TypeError('a plugin needs a non-empty name')
+    if (this.#entries.has(name)) return false
+    const entry = new Entry(plugin)
+    this.#entries.set(name, entry)
+    this.#changed()
+    if (this.#entries.size === 1) this.#backend.active(true)
+    const ctx = this.#context(entry)
+    plugin.ctx = ctx
+    this.#call(entry, 'onRegister', plugin.onRegister, ctx)
+    return true
+  }
+
+  unregister(name: string): boolean {
+    const entry = this.#entries.get(name)
+    if (entry === undefined) return false
+    entry.registered = false
+    this.#entries.delete(name)
+    for (const [code, m] of this.#attached) {
+      m.delete(name)
+      if (m.size === 0) this.#attached.delete(code)
+    }
+    this.#changed()
+    this.#call(entry, 'onUnregister', entry.plugin.onUnregister)
+    entry.plugin.ctx = undefined
+    if (this.#entries.size === 0) this.#backend.active(false)
+    return true
+  }
+
+  /**
+   * Attaches a plugin to a type (registering it first if it is not). False when the plugin's name is taken by
+   * another plugin, or when `mode` is EXCLUSIVE and another plugin holds the type exclusively.
+   */
+  attach(type: MessageType | number, plugin: VeltixBasePlugin, mode: AttachMode): boolean {
+    if (mode !== AttachMode.EXCLUSIVE && mode !== AttachMode.OBSERVE && mode !== AttachMode.INTERCEPT)
+      throw new TypeError(`attach: unknown mode ${String(mode)}`)
+    const current = this.#entries.get(plugin.name)
+    if (current !== undefined && current.plugin !== plugin) return false
+    const code = typeof type === 'number' ? type : type.code
+    const m = this.#attached.get(code)
+    if (mode === AttachMode.EXCLUSIVE && m !== undefined) {
+      for (const [n, md] of m) if (md === AttachMode.EXCLUSIVE && n !== plugin.name) return false
+    }
+    if (current === undefined) this.register(plugin)
+    if (typeof type !== 'number') this.#backend.declare(type)
+    if (m === undefined) this.#attached.set(code, new Map([[plugin.name, mode]]))
+    else m.set(plugin.name, mode)
+    this.#changed()
+    return true
+  }
+
+  /** One application message of the connection `queue` belongs to. */
+  message(queue: DispatchQueue, response: Response, client: C): void {
+    let lane = this.#lanes.get(queue)
+    if (lane === undefined) {
+      lane = new Lane(queue, client)
+      this.#lanes.set(queue, lane)
+    }
+    this.#router.dispatch(lane, response, lane)
+  }
+
+  connect(client: C): void {
+    for (const e of this.#entries.values()) {
+      if (e.connections) this.#call(e, 'onConnect', e.plugin.onConnect, client)
+    }
+  }
+
+  disconnect(client: C, info: PluginDisconnectInfo, queue?: DispatchQueue): void {
+    if (queue !== undefined) this.#lanes.get(queue)?.close()
+    for (const e of this.#entries.values()) {
+      if (e.connections) this.#call(e, 'onDisconnect', e.plugin.onDisconnect, client, info)
+    }
+  }
+
+  // --- dispatch ----------------------------------------------------------------------------------------
+
+  /** The steps for a message: plugins in registration order (INTERCEPT / OBSERVE), the EXCLUSIVE one last. */
+  #plan(response: Response): readonly Step[] {
+    const code = response.type.code
+    const p = this.#plans.get(code)
+    if (p !== undefined) return p
+    const m = this.#attached.get(code)
+    if (m === undefined) return this.#observers
+    const steps: Step[] = []
+    let exclusive: Step | undefined
+    for (const [name, entry] of this.#entries) {
+      const mode = m.get(name) ?? (entry.messages ? AttachMode.OBSERVE : undefined)
+      if (mode === undefined) continue
+      if (mode === AttachMode.EXCLUSIVE) exclusive = { entry, mode }
+      else steps.push({ entry, mode })
+    }
+    if (exclusive !== undefined) steps.push(exclusive)
+    this.#plans.set(code, steps)
+    return steps
+  }
+
+  #changed(): void {
+    const wire: PluginWire = {}
+    for (const { plugin } of this.#entries.values()) {
+      if (plugin.wire?.compression !== undefined) wire.compression ??= plugin.wire.compression
+    }
+    this.wire = wire
+    this.#backend.wire?.(wire)
+    this.#plans = new Map()
+    const obs: Step[] = []
+    for (const entry of this.#entries.values())
+      if (entry.messages) obs.push({ entry, mode: AttachMode.OBSERVE })
+    this.#observers = obs.length === 0 ? NO_STEPS : obs
+  }
+
+  /** Runs steps `i..` for one message; a promise while a hook is pending (the lane waits for it). */
+  #steps(steps: readonly Step[], i: number, response: Response, lane: Lane<C>): unknown {
+    for (; i < steps.length; i++) {
+      const { entry, mode } = steps[i]!
+      if (!entry.registered) continue // unregistered while the message was on its way
+      const hook = entry.plugin.onMessage
+      if (hook === undefined) continue
+      if (mode === AttachMode.INTERCEPT) return this.#intercept(steps, i, entry, response, lane)
+      const out = this.#call(entry, 'onMessage', hook, response, lane.client, noop)
+      if (mode === AttachMode.EXCLUSIVE) return out === THREW ? undefined : out
+      if (isThenable(out)) {
+        const at = i + 1
+        return out.then(() => this.#steps(steps, at, response, lane))
+      }
+    }
+    this.#backend.deliver(lane.queue, response, lane.client)
+    return undefined
+  }
+
+  #intercept(steps: readonly Step[], i: number, entry: Entry, response: Response, lane: Lane<C>): unknown {
+    // 0: waiting for next(), 1: passed on, 2: dropped (the hook settled without next()).
+    let state = 0
+    let passed = response
+    let later: ((v: unknown) => void) | undefined
+    const next = (changed?: Response): void => {
+      if (state !== 0) return
+      state = 1
+      if (changed !== undefined) passed = changed
+      if (later !== undefined) later(this.#steps(steps, i + 1, passed, lane))
+    }
+    const out = this.#call(entry, 'onMessage', entry.plugin.onMessage, response, lane.client, next)
+    // A hook that threw passes the message on unchanged: a broken plugin must not eat the traffic.
+    if (out === THREW && state === 0) state = 1
+    if (state === 1) return this.#steps(steps, i + 1, passed, lane)
+    if (!isThenable(out)) return undefined
+    return new Promise((resolve) => {
+      later = resolve
+      out.then((v) => {
+        if (v === THREW) next()
+        else if (state === 0) {
+          state = 2
+          resolve(undefined)
+        }
+      })
+    })
+  }
+
+  /**
+   * Calls a hook, isolated: a throw or a rejection is logged and counted. Returns the hook's result: THREW,
+   * a value, or a promise that never rejects (it resolves THREW for a rejection).
+   */
+  #call<A extends unknown[]>(
+    entry: Entry,
+    what: string,
+    fn: ((...args: A) => unknown) | undefined,
+    ...args: A
+  ): unknown {
+    if (fn === undefined) return undefined
+    let out: unknown
+    try {
+      out = fn.apply(entry.plugin, args)
+    } catch (error) {
+      this.#failed(entry, what, error)
+      return THREW
+    }
+    if (isThenable(out)) {
+      return Promise.resolve(out).then(undefined, (error: unknown) => {
+        this.#failed(entry, what, error)
+        return THREW
+      })
+    }
+    return out
+  }
+
+  #failed(entry: Entry, what: string, error: unknown): void {
+    this.errors++
+    const err = error instanceof Error ? error : new Error(String(error))
+    this.#backend.logger.error(`plugin '${entry.plugin.name}' ${what} failed: ${err.name}: ${err.message}`, {
+      error: err.stack ?? err.message,
+    })
+  }
+
+  // --- context -----------------------------------------------------------------------------------------
+
+  #context(entry: Entry): PluginContext<C> {
+    const b = this.#backend
+    const name = entry.plugin.name
+    const perms = entry.plugin.permissions
+    const need = (p: Permission, what: string): void => {
+      if (!perms.includes(p)) throw new PluginPermissionError(name, p, what)
+    }
+    return {
+      logger: b.logger,
+      side: b.side,
+      send: (request, client) => {
+        need(Permission.SEND, 'ctx.send')
+        return b.send(request, client)
+      },
+      broadcast: (request) => {
+        need(Permission.SEND, 'ctx.broadcast')
+        return b.broadcast(request)
+      },
+      tags: (client) => {
+        need(Permission.TAGS, 'ctx.tags')
+        return b.tags(client)
+      },
+      close: (client) => {
+        need(Permission.CLOSE, 'ctx.close')
+        return b.close(client)
+      },
+      stats: () => b.stats(),
+    }
+  }
+}

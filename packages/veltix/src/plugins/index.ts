@@ -1,0 +1,8 @@
+/**
+ * @packageDocumentation
+ * `veltix/plugins`: the first-party plugins. `compression({ threshold })` (negotiated deflate-raw) and
+ * `metrics({ registry? })` (Prometheus metrics through the optional peer dependency prom-client).
+ */
+export { CompressionBombError, DecompressionError } from '@veltix/session'
+export { type CompressionOptions, CompressionPlugin, compression } from './compression.js'
+export { type MetricsOptions, MetricsPlugin, MissingPeerDependencyError, metrics } from './metrics.js'
