@@ -9,6 +9,66 @@ import {
   type Wire2Step,
 } from './handshake.js'
 
+/** What a raw read's chunk handler may do: finish with a value, fail (destroying the socket), or stop quietly. */
+interface RawRead<T> {
+  done(value: T): void
+  fail(error: Error): void
+  /** Stop listening and reject, without destroying the socket (it was ended gracefully). */
+  stop(error: Error): void
+}
+
+/**
+ * Reads the raw socket before any frame reader: each chunk to `onChunk` until it calls `done` / `fail`; a
+ * close or socket error fails with `ConnectionClosedError(closedMessage)`, the timer with `onTimeout()`. On
+ * `done` the socket is paused (the next reader resumes it); on `fail` it is destroyed.
+ */
+function readRaw<T>(
+  socket: Socket,
+  timeout: number,
+  onTimeout: () => void,
+  closedMessage: string,
+  onChunk: (chunk: Buffer, read: RawRead<T>) => void,
+  start?: (read: RawRead<T>) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let finished = false
+    const cleanup = (): boolean => {
+      if (finished) return false
+      finished = true
+      clearTimeout(timer)
+      socket.off('data', onData)
+      socket.off('close', onClose)
+      socket.off('error', onClose)
+      return true
+    }
+    const read: RawRead<T> = {
+      done: (value) => {
+        if (!cleanup()) return
+        socket.pause()
+        resolve(value)
+      },
+      fail: (error) => {
+        if (!cleanup()) return
+        socket.destroy()
+        reject(error)
+      },
+      stop: (error) => {
+        if (cleanup()) reject(error)
+      },
+    }
+    const onData = (chunk: Buffer): void => {
+      if (!finished) onChunk(chunk, read)
+    }
+    const onClose = (): void => read.fail(new ConnectionClosedError(closedMessage))
+    const timer = setTimeout(onTimeout, timeout)
+    socket.on('data', onData)
+    socket.on('close', onClose)
+    socket.on('error', onClose)
+    start?.(read)
+    if (!finished) socket.resume()
+  })
+}
+
 /**
  * The I/O around `Wire2Handshake` on a connected `net.Socket`, before any frame reader is attached: writes
  * what it returns, arms its timeout (per connection: nothing here blocks another socket), and on success
@@ -19,49 +79,28 @@ import {
  */
 export function runWire2Handshake(socket: Socket, init: Wire2HandshakeInit): Promise<Wire2HandshakeResult> {
   const h = new Wire2Handshake(init)
-  return new Promise<Wire2HandshakeResult>((resolve, reject) => {
-    let finished = false
-    const timer = setTimeout(() => apply(h.expire()), h.timeout)
-    const onData = (chunk: Buffer): void => {
-      if (!finished) apply(h.receive(chunk))
+  let read: RawRead<Wire2HandshakeResult> | undefined
+  const apply = (step: Wire2Step, r: RawRead<Wire2HandshakeResult>): void => {
+    if (step.send !== undefined && step.error !== undefined && init.role === 'server') {
+      socket.end(step.send) // the refusal: say it, then close
+      r.stop(step.error)
+      return
     }
-    const onClose = (): void => end(new ConnectionClosedError('the peer closed during the 2.x handshake'))
-    const cleanup = (): void => {
-      finished = true
-      clearTimeout(timer)
-      socket.off('data', onData)
-      socket.off('close', onClose)
-      socket.off('error', onClose)
-    }
-    const end = (error: Error): void => {
-      if (finished) return
-      cleanup()
-      socket.destroy()
-      reject(error)
-    }
-    const apply = (step: Wire2Step): void => {
-      if (finished) return
-      if (step.send !== undefined && step.error !== undefined && init.role === 'server') {
-        // the refusal: say it, then close
-        cleanup()
-        socket.end(step.send)
-        reject(step.error)
-        return
-      }
-      if (step.send !== undefined) socket.write(step.send)
-      if (step.error !== undefined) end(step.error)
-      else if (step.done !== undefined) {
-        cleanup()
-        socket.pause()
-        resolve(step.done)
-      }
-    }
-    socket.on('data', onData)
-    socket.on('close', onClose)
-    socket.on('error', onClose)
-    apply(h.start())
-    socket.resume()
-  })
+    if (step.send !== undefined) socket.write(step.send)
+    if (step.error !== undefined) r.fail(step.error)
+    else if (step.done !== undefined) r.done(step.done)
+  }
+  return readRaw(
+    socket,
+    h.timeout,
+    () => apply(h.expire(), read!),
+    'the peer closed during the 2.x handshake',
+    (chunk, r) => apply(h.receive(chunk), r),
+    (r) => {
+      read = r
+      apply(h.start(), r)
+    },
+  )
 }
 
 /**
@@ -72,43 +111,28 @@ export function runWire2Handshake(socket: Socket, init: Wire2HandshakeInit): Pro
  * `HandshakeTimeoutError` or `ConnectionClosedError` (and destroys the socket).
  */
 export function detectServerWire(socket: Socket, timeout = DEFAULT_HANDSHAKE_TIMEOUT): Promise<DetectedWire> {
-  return new Promise<DetectedWire>((resolve, reject) => {
-    let held: Buffer = Buffer.alloc(0)
-    let finished = false
-    const timer = setTimeout(() => fail(new HandshakeTimeoutError(timeout)), timeout)
-    const cleanup = (): void => {
-      finished = true
-      clearTimeout(timer)
-      socket.off('data', onData)
-      socket.off('close', onClose)
-      socket.off('error', onClose)
-    }
-    const fail = (error: Error): void => {
-      if (finished) return
-      cleanup()
-      socket.destroy()
-      reject(error)
-    }
-    const onClose = (): void =>
-      fail(new ConnectionClosedError('the server closed before saying which wire it speaks'))
-    const onData = (chunk: Buffer): void => {
+  let held: Buffer = Buffer.alloc(0)
+  let read: RawRead<DetectedWire> | undefined
+  return readRaw<DetectedWire>(
+    socket,
+    timeout,
+    () => read!.fail(new HandshakeTimeoutError(timeout)),
+    'the server closed before saying which wire it speaks',
+    (chunk, r) => {
       held = held.length === 0 ? chunk : Buffer.concat([held, chunk])
       let wire: DetectedWire | undefined
       try {
         wire = detectWire(held)
       } catch (error) {
-        fail(error as Error)
+        r.fail(error as Error)
         return
       }
       if (wire === undefined) return
-      cleanup()
-      socket.pause()
-      socket.unshift(held)
-      resolve(wire)
-    }
-    socket.on('data', onData)
-    socket.on('close', onClose)
-    socket.on('error', onClose)
-    socket.resume()
-  })
+      r.done(wire)
+      socket.unshift(held) // after the pause in done(): the next reader gets them first
+    },
+    (r) => {
+      read = r
+    },
+  )
 }
