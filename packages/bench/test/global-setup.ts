@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -18,15 +18,25 @@ function newestMtime(dir: string): number {
 export default async function setup(): Promise<void> {
   const built = join(root, 'dist', 'child.js')
   const cli = join(root, 'dist', 'cli.js')
-  if (existsSync(built) && existsSync(cli) && statSync(built).mtimeMs >= newestMtime(join(root, 'src')))
+  const cluster = join(root, 'dist', 'cluster-child.js')
+  if (
+    existsSync(built) &&
+    existsSync(cli) &&
+    existsSync(cluster) &&
+    statSync(built).mtimeMs >= newestMtime(join(root, 'src'))
+  )
     return
+  // The package's own tsup options (entries, externals), so this build is the one `pnpm build` makes, JS only.
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    tsup: { entry: string[]; external?: string[]; target?: string }
+  }
   const { build } = await import('tsup')
   await build({
-    entry: ['src/index.ts', 'src/cli.ts', 'src/child.ts'].map((e) => join(root, e)),
+    entry: pkg.tsup.entry.map((e) => join(root, e)),
     outDir: join(root, 'dist'),
     format: ['esm'],
-    external: ['socket.io', 'socket.io-client', 'zeromq'],
-    target: 'node20',
+    external: pkg.tsup.external ?? [],
+    target: pkg.tsup.target ?? 'node20',
     splitting: true,
     sourcemap: true,
     dts: false,
