@@ -1,5 +1,4 @@
-import { type CodecError, encodeFrame, type Frame } from '@veltix/codec'
-import type { CloseInfo, Connection } from '@veltix/transport'
+import { encodeFrame } from '@veltix/codec'
 import { WebSocket } from 'ws'
 
 /**
@@ -51,29 +50,5 @@ export function frame(code: number, payload: string | Uint8Array, requestId = 1)
   })
 }
 
-/** Records what a connection reports (payloads copied). */
-export class Recorder {
-  readonly frames: Frame[] = []
-  readonly errors: CodecError[] = []
-  drains = 0
-  readonly closed: Promise<CloseInfo>
-  #resolve!: (info: CloseInfo) => void
-  onFrame: ((f: Frame) => void) | undefined
-
-  constructor(readonly conn: Connection) {
-    this.closed = new Promise((r) => (this.#resolve = r))
-  }
-
-  attach(): this {
-    this.conn.setHandler({
-      frame: (f) => {
-        this.frames.push({ ...f, payload: Buffer.from(f.payload) })
-        this.onFrame?.(f)
-      },
-      decodeError: (e) => this.errors.push(e),
-      drain: () => this.drains++,
-      close: (info) => this.#resolve(info),
-    })
-    return this
-  }
-}
+// One Recorder for every Connection implementation's tests: the transport's.
+export { Recorder } from '../../transport/test/helpers.js'
