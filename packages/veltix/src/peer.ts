@@ -4,7 +4,13 @@ import { fingerprint, type Session } from '@veltix/session'
 import type { Connection } from '@veltix/transport'
 import { ClientInfo, type ClientInfoSource } from './client-info.js'
 import type { RateWindow } from './limits.js'
+import type { PluginHost } from './plugins/host.js'
 import type { ConnectionStats } from './stats.js'
+
+/** The server's plugins with an outbound hook, shared by its peers (internal; one object per server). */
+export interface PeerOutbound {
+  plugins: PluginHost<ClientInfo> | undefined
+}
 
 /**
  * One accepted connection (internal). It is the connection's `DispatchQueue` too (one object, not two), the
@@ -20,14 +26,16 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   ended: boolean
   /** Per-connection rate window (limits only). */
   window: RateWindow | undefined
+  readonly outbound: PeerOutbound
 
-  constructor(conn: Connection, id: string) {
+  constructor(conn: Connection, id: string, outbound: PeerOutbound) {
     super()
     this.conn = conn
     this.session = undefined
     this.info = new ClientInfo(conn, this, id)
     this.ended = false
     this.window = undefined
+    this.outbound = outbound
   }
 
   get handshakeDone(): boolean {
@@ -48,8 +56,14 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
     return !this.ended && this.handshakeDone
   }
 
+  /** Every single send of the server passes here (`send`, `ClientInfo.send`, replies, `ctx.send`). */
   send(request: Request): boolean {
-    return this.session?.send(request) ?? false
+    const s = this.session
+    if (s === undefined || !s.send(request)) return false
+    // One field test while no plugin observes sends.
+    const out = this.outbound.plugins
+    if (out !== undefined) out.sent(request, this.info)
+    return true
   }
 
   closeGracefully(): Promise<void> {
