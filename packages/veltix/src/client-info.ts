@@ -8,6 +8,7 @@ export interface ClientInfoSource {
   readonly handshakeDone: boolean
   readonly encrypted?: boolean
   readonly peerKey?: string | undefined
+  readonly recovered?: boolean
   stats(): ConnectionStats
   /** Sends through the connection's session; false when it did not take the frame. */
   send(request: Request): boolean
@@ -121,6 +122,11 @@ export class ClientInfo extends Tags {
   /** True when the connection is end-to-end encrypted. */
   get encrypted(): boolean {
     return this.#source.encrypted === true
+  }
+
+  /** True when this connection resumed a dropped one within the window (`resume`): nothing was lost. */
+  get recovered(): boolean {
+    return this.#source.recovered === true
   }
 
   /** Fingerprint (`SHA256:…`) of the client's authenticated identity key (mutual authentication), else undefined. */

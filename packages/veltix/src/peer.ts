@@ -20,6 +20,8 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   ended: boolean
   /** Per-connection rate window (limits only). */
   window: RateWindow | undefined
+  /** This connection resumed a dropped one (`resume`). */
+  recovered: boolean
 
   constructor(conn: Connection, id: string) {
     super()
@@ -28,6 +30,7 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
     this.info = new ClientInfo(conn, this, id)
     this.ended = false
     this.window = undefined
+    this.recovered = false
   }
 
   get handshakeDone(): boolean {

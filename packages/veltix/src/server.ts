@@ -5,6 +5,7 @@ import {
   fingerprint,
   generateIdentity,
   type IdentityKeyPair,
+  ResumeStore,
   Session,
   type SessionCloseInfo,
   type SessionEncryptionInit,
@@ -74,6 +75,8 @@ export class Server {
   /** Every connection ever seen, for lookups after close (`sendAndWait` on a gone client rejects cleanly). */
   readonly #known = new WeakMap<Connection, Peer>()
   readonly #counters = new ServerCounters()
+  /** Resumable connections by token (`resume` on). */
+  readonly #resume: ResumeStore | undefined
   readonly #onConnect = new Subscribers<[client: ClientInfo]>()
   readonly #onDisconnect = new Subscribers<[client: ClientInfo, info: ServerDisconnectInfo]>()
   readonly #onRecv: Subscribers<[client: ClientInfo, response: Response]>
@@ -110,6 +113,12 @@ export class Server {
       }
     }
     this.#limits = new Limits(c.limits, this.#logger)
+    this.#resume = c.resume === undefined ? undefined : new ResumeStore(c.resume)
+    if (this.#resume !== undefined) {
+      this.#resume.onAttach = (session, recovered) => {
+        ;((session as Session).data as Peer).recovered = recovered
+      }
+    }
     this.registry = new MessageTypeRegistry()
     this.#router = new Router<ClientInfo>({
       concurrency: this.config.concurrency,
@@ -247,6 +256,7 @@ export class Server {
         for (const peer of [...this.#peers.values()]) peer.session?.destroy()
         // Messages still waiting behind a busy handler are dropped: the server is shutting down.
         for (const q of queues) q.close()
+        this.#resume?.clear()
         this.#transport = undefined
         this.#address = undefined
         this.#state = 'idle'
@@ -459,6 +469,7 @@ export class Server {
   stats(): ServerStats {
     const s = this.#counters.snapshot(this.#peers.values(), this.#limits.counters)
     s.pluginErrors = this.#pluginHost?.errors ?? 0
+    if (this.#resume !== undefined) s.resume = { ...this.#resume.stats }
     return s
   }
 
@@ -538,6 +549,7 @@ export class Server {
         ...(this.#encryption === undefined ? {} : { encryption: this.#encryption }),
         ...(this.config.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
         ...(cb.authenticate === undefined ? {} : { authenticate: cb.authenticate }),
+        ...(this.#resume === undefined ? {} : { resume: this.#resume }),
         ...this.#pluginHost?.wire,
         // Lines carry { peer: 'address:port' } through a child logger made on the first line emitted.
         logger: this.#logger,

@@ -47,6 +47,12 @@ export class ReplayBuffer {
     return this.lastSeq
   }
 
+  /** Takes back the frame just pushed (its send was refused: it never went out, so it has no number). */
+  dropLast(): void {
+    if (this.length === 0) return
+    this.#bytes -= this.#frames.pop()!.length
+  }
+
   /** The peer has everything up to `seq` (cumulative; stale or repeated acks are ignored). False: an ack past what was sent. */
   ack(seq: number): boolean {
     if (seq > this.lastSeq) return false
