@@ -16,6 +16,8 @@ export interface ClientResumeInit {
 }
 
 const MAX_WINDOW = 0xffffffff // the offer carries it as a u32
+/** Acks come at least every 64 KiB delivered: a smaller bound would cut a healthy peer in a burst. */
+const MIN_BUFFERED = 128 * 1024
 
 function bound(field: string, v: unknown, dflt: number, min: number, max: number): number {
   if (v === undefined) return dflt
@@ -39,7 +41,7 @@ export function serverResume(v: unknown): Required<ServerResumeInit> | undefined
       'resume.maxBufferedBytes',
       o.maxBufferedBytes,
       DEFAULT_RESUME_MAX_BUFFERED,
-      1024,
+      MIN_BUFFERED,
       Number.MAX_SAFE_INTEGER,
     ),
   }
@@ -61,7 +63,7 @@ export function clientResume(v: unknown): Required<ClientResumeInit> | undefined
       'resume.maxBufferedBytes',
       o.maxBufferedBytes,
       DEFAULT_RESUME_MAX_BUFFERED,
-      1024,
+      MIN_BUFFERED,
       Number.MAX_SAFE_INTEGER,
     ),
   }

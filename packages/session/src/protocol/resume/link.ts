@@ -1,6 +1,5 @@
 import {
   type CodecError,
-  encodeFrame,
   type Frame,
   FrameTooLargeError,
   HEADER_SIZE,
@@ -112,69 +111,80 @@ export class ResumeLink implements Connection {
   }
 
   send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult {
-    if (!numbered(code))
-      return this.state.link === this ? this.inner.send(code, requestId, payload, timestamp) : 'closed'
+    const st = this.state
+    const attached = st.link === this
+    if (!numbered(code)) return attached ? this.inner.send(code, requestId, payload, timestamp) : 'closed'
     const len = HEADER_SIZE + payload.length
     if (len > this.#max) throw new FrameTooLargeError(code, len, this.#max)
-    const init =
-      timestamp === undefined ? { code, requestId, payload } : { code, requestId, payload, timestamp }
-    return this.#keep(encodeFrame(init), 1)
+    if (!attached && st.status !== 'held') return 'closed'
+    // Kept by reference, not copied (the happy path stays one copy): a payload must not change once sent.
+    if (!this.#push(payload, code, requestId, attached)) return 'closed'
+    // Held (its connection dropped): kept for the replay.
+    if (!attached) return 'ok'
+    return this.#sent(this.inner.send(code, requestId, payload, timestamp), 1)
   }
 
   /** Pre-encoded frames (a broadcast's): each numbered one is kept (a view: broadcast bytes are never reused). */
   sendEncoded(frames: Uint8Array): SendResult {
+    const st = this.state
+    const attached = st.link === this
+    if (!attached && st.status !== 'held') return 'closed'
     let kept = 0
     for (let off = 0; off + HEADER_SIZE <= frames.length; ) {
       const h = readFrameHeader(frames, off, HEAD)
       const end = off + HEADER_SIZE + h.size
-      if (numbered(h.code)) kept++
+      if (numbered(h.code)) {
+        if (!this.#push(frames.subarray(off + HEADER_SIZE, end), h.code, h.requestId, attached)) {
+          while (kept-- > 0) st.replay.dropLast()
+          return 'closed'
+        }
+        kept++
+      }
       off = end
     }
-    if (kept === 0) return this.state.link === this ? this.inner.sendEncoded(frames) : 'closed'
-    return this.#keep(frames, kept)
+    if (!attached) return kept > 0 ? 'ok' : 'closed'
+    return this.#sent(this.inner.sendEncoded(frames), kept)
   }
 
-  /** Keeps `count` numbered frames (all of `bytes` when 1) and sends them: accepted while the state lives. */
-  #keep(bytes: Uint8Array, count: number): SendResult {
+  /** Keeps one numbered frame; false when that crosses `maxBufferedBytes` (the state is then lost, counted). */
+  #push(payload: Uint8Array, code: number, requestId: number, attached: boolean): boolean {
     const st = this.state
-    const attached = st.link === this
-    if (!attached && st.status !== 'held') return 'closed'
-    const before = st.replay.length
     try {
-      if (count === 1) st.replay.push(bytes)
-      else pushEach(st, bytes)
+      st.replay.push(payload, code, requestId)
+      return true
     } catch (error) {
-      while (st.replay.length > before) st.replay.dropLast()
       st.stats.bufferFull++
       // Cut: the state goes with the session's close (`closing`), its waits rejected with this error.
       if (attached) {
         this.#cut = error as Error
         this.#host.fail(error as Error, 'protocol-error')
       } else st.expire(error as Error)
-      return 'closed'
+      return false
     }
-    // Held (its connection dropped): kept for the replay.
-    if (!attached) return 'ok'
-    const r = this.inner.sendEncoded(bytes)
+  }
+
+  /** The connection's answer for `kept` frames just kept. */
+  #sent(r: SendResult, kept: number): SendResult {
     if (r === 'ok' || r === 'backpressure') return r
     // The connection is going: kept, replayed on the next one.
     if (r === 'closed') return 'ok'
-    // Refused (its queue is full): it never went out, so it takes no number.
-    while (st.replay.length > before) st.replay.dropLast()
+    // Refused (its queue is full): they never went out, so they take no number.
+    while (kept-- > 0) this.state.replay.dropLast()
     return r
   }
 
   /** Sends what the peer lacks (it delivered `peerDelivered`) on this connection; false: it is gone already. */
   replayTo(peerDelivered: number): boolean {
     const st = this.state
-    st.replay.ack(peerDelivered)
-    const frames = st.replay.since(peerDelivered)
-    if (frames === undefined) return false
-    for (const f of frames) {
-      const r = this.inner.sendEncoded(f)
-      if (r !== 'ok' && r !== 'backpressure') return false
-    }
-    st.stats.replayed += frames.length
+    if (peerDelivered < st.replay.acked || !st.replay.ack(peerDelivered)) return false
+    const inner = this.inner
+    const want = st.replay.length
+    const n = st.replay.replaySince(peerDelivered, (code, id, payload) => {
+      const r = inner.send(code, id, payload)
+      return r === 'ok' || r === 'backpressure'
+    })
+    if (n === undefined || n < want) return false
+    st.stats.replayed += n
     return true
   }
 
@@ -226,8 +236,9 @@ export class ResumeLink implements Connection {
     if (st.link !== this) return
     const code = f.code
     if (numbered(code)) {
-      if (!st.inbound.accept()) return
-      this.#acks.delivered()
+      // replays start right after what this side reported: nothing delivered twice (the count is the ack)
+      st.inbound.delivered++
+      this.#acks.delivered(f.payload.length)
       handler.frame(f)
       return
     }
@@ -245,15 +256,6 @@ export class ResumeLink implements Connection {
       return
     }
     handler.frame(f)
-  }
-}
-
-function pushEach(st: ResumeState, frames: Uint8Array): void {
-  for (let off = 0; off + HEADER_SIZE <= frames.length; ) {
-    const h = readFrameHeader(frames, off, HEAD)
-    const end = off + HEADER_SIZE + h.size
-    if (numbered(h.code)) st.replay.push(frames.subarray(off, end))
-    off = end
   }
 }
 

@@ -1,3 +1,4 @@
+import { HEADER_SIZE } from '@veltix/codec'
 import { ConnectionClosedError } from '../../errors.js'
 import type { SessionCloseReason } from '../types.js'
 import type { Waits } from '../waits.js'
@@ -56,7 +57,7 @@ export class ResumeState {
   readonly #onGone: ((s: ResumeState) => void) | undefined
 
   constructor(maxBufferedBytes: number, stats: ResumeStats, onGone?: (s: ResumeState) => void) {
-    this.replay = new ReplayBuffer(maxBufferedBytes)
+    this.replay = new ReplayBuffer(maxBufferedBytes, HEADER_SIZE)
     this.stats = stats
     this.#onGone = onGone
   }
