@@ -6,11 +6,14 @@ import { type Connection, createConnectionPair } from '@veltix/transport'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   ConnectionClosedError,
+  fingerprint,
+  generateIdentity,
   ResumeBufferFullError,
   ResumeClient,
   ResumeExpiredError,
   ResumeStore,
   Session,
+  type SessionInit,
 } from '../src/index.js'
 
 const NUM = new MessageType(200, 'num')
@@ -53,6 +56,7 @@ async function link(
   atServer: number[],
   atClient: number[],
   onServer?: (r: Response, s: Session) => void,
+  extra: { server?: Partial<SessionInit>; client?: Partial<SessionInit> } = {},
 ): Promise<Ends> {
   const flag = { cut: false }
   const [a, b] = createConnectionPair().map((c) => cuttable(c, flag)) as [Connection, Connection]
@@ -60,6 +64,7 @@ async function link(
     connection: a,
     role: 'server',
     registry,
+    ...extra.server,
     ...(store === undefined ? {} : { resume: store }),
     onMessage: (r, s) => {
       if (onServer !== undefined) onServer(r, s)
@@ -70,6 +75,7 @@ async function link(
     connection: b,
     role: 'client',
     registry,
+    ...extra.client,
     ...(rc === undefined ? {} : { resume: rc }),
     onMessage: (r) => atClient.push(Number(r.text())),
   })
@@ -227,6 +233,36 @@ describe('resumable sessions', () => {
     await link(store, replayer, [], atReplayer)
     expect(replayer.recovered).toBe(false)
     expect(store.stats.expired).toBe(2)
+  })
+
+  it('encrypted: resumes sealed; the secret itself (leaked) is no use on a plain connection', async () => {
+    const identity = generateIdentity()
+    const enc = {
+      server: { encryption: { policy: 'optional' as const, identity } },
+      client: { encryption: { policy: 'optional' as const, serverKey: fingerprint(identity.publicKey) } },
+    }
+    const store = new ResumeStore()
+    stores.push(store)
+    const rc = new ResumeClient()
+    const first = await link(store, rc, [], [], undefined, enc)
+    expect(first.client.encrypted).toBe(true)
+    first.server.send(msg(9))
+    first.cut()
+    // the real secret, presented in the clear (as it would be if it had leaked): refused
+    const thief = thiefWith(rc.state.token!)
+    const atThief: number[] = []
+    const plain = await link(store, thief, [], atThief, undefined, { server: enc.server })
+    expect(plain.client.encrypted).toBe(false)
+    expect(thief.recovered).toBe(false)
+    await tick()
+    expect(atThief).toEqual([])
+    // the owner, sealed, with a proof bound to its new connection's keys
+    const atOwner: number[] = []
+    const again = await link(store, rc, [], atOwner, undefined, enc)
+    expect(again.client.encrypted).toBe(true)
+    expect(rc.recovered).toBe(true)
+    await tick()
+    expect(atOwner).toEqual([9])
   })
 
   it('a server without resume: the client starts afresh, and what it held is counted as lost', async () => {

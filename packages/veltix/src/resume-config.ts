@@ -27,6 +27,16 @@ function bound(field: string, v: unknown, dflt: number, min: number, max: number
   return v
 }
 
+function maxBuffered(v: unknown): number {
+  return bound(
+    'resume.maxBufferedBytes',
+    v,
+    DEFAULT_RESUME_MAX_BUFFERED,
+    MIN_BUFFERED,
+    Number.MAX_SAFE_INTEGER,
+  )
+}
+
 /** The server's resolved `resume` (undefined: off). Throws `ConfigError` for a bad value. */
 export function serverResume(v: unknown): Required<ServerResumeInit> | undefined {
   if (v === undefined || v === false) return undefined
@@ -37,13 +47,7 @@ export function serverResume(v: unknown): Required<ServerResumeInit> | undefined
   const o = v as ServerResumeInit
   return {
     windowMs: bound('resume.windowMs', o.windowMs, DEFAULT_RESUME_WINDOW, 1, MAX_WINDOW),
-    maxBufferedBytes: bound(
-      'resume.maxBufferedBytes',
-      o.maxBufferedBytes,
-      DEFAULT_RESUME_MAX_BUFFERED,
-      MIN_BUFFERED,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    maxBufferedBytes: maxBuffered(o.maxBufferedBytes),
   }
 }
 
@@ -59,12 +63,6 @@ export function clientResume(v: unknown): Required<ClientResumeInit> | undefined
   }
   const o = v as ClientResumeInit
   return {
-    maxBufferedBytes: bound(
-      'resume.maxBufferedBytes',
-      o.maxBufferedBytes,
-      DEFAULT_RESUME_MAX_BUFFERED,
-      MIN_BUFFERED,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    maxBufferedBytes: maxBuffered(o.maxBufferedBytes),
   }
 }

@@ -183,7 +183,7 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('resume on the %s core', (co
     expect(server.stats().resume).toMatchObject({ bufferFull: 1, lostMessages: accepted, held: 0 })
   })
 
-  it('with encryption on: cuts heal with nothing lost, and the token proof is bound to each connection', async () => {
+  it('with encryption on: 4 cuts heal with nothing lost, sealed again after each', async () => {
     const identity = generateIdentity()
     const r = await rig(
       { encryption: 'required', identity },

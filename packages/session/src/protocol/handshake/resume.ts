@@ -111,10 +111,12 @@ class ServerResume implements HandshakeCapability {
       const proof = p.subarray(2 + ID_LEN, 2 + ID_LEN + 32)
       // A wrong proof (a guessed or stolen id, a proof from another connection) gets a fresh start and
       // leaves the held state alone for its owner.
+      // A state made encrypted resumes only on an encrypted connection (a leaked secret is no use in the clear).
+      const binding = bindingOf(ctx)
       if (
-        held !== undefined &&
-        held.token !== undefined &&
-        verifyResumeProof(held.token.secret, proof, bindingOf(ctx))
+        held?.token !== undefined &&
+        held.encrypted === (binding !== undefined) &&
+        verifyResumeProof(held.token.secret, proof, binding)
       ) {
         state = held
       } else {
@@ -135,7 +137,10 @@ class ServerResume implements HandshakeCapability {
       state.expire()
       recovered = false
     }
-    if (!recovered) state = store.create()
+    if (!recovered) {
+      state = store.create()
+      state.encrypted = bindingOf(ctx) !== undefined
+    }
     const st = state!
     const link = wrap(ctx, st, this.#max, store.windowMs)
     const waits = st.attach(link)

@@ -1,14 +1,7 @@
-import {
-  type CodecError,
-  type Frame,
-  FrameTooLargeError,
-  HEADER_SIZE,
-  MessageType,
-  readFrameHeader,
-} from '@veltix/codec'
-import type { CloseInfo, Connection, ConnectionHandler, SendResult } from '@veltix/transport'
+import { type Frame, FrameTooLargeError, HEADER_SIZE, MessageType, readFrameHeader } from '@veltix/codec'
+import type { Connection, ConnectionHandler, SendResult } from '@veltix/transport'
 import { ConnectionClosedError } from '../../errors.js'
-import type { SecureLink } from '../secure-link.js'
+import { WrappingLink } from '../link-base.js'
 import type { SessionCloseReason } from '../types.js'
 import type { Waits } from '../waits.js'
 import { ResumeProtocolError } from './errors.js'
@@ -43,14 +36,12 @@ const HEAD: ReturnType<typeof readFrameHeader> = { code: 0, size: 0, checksum: 0
  * is counted and acked in batches (`AckScheduler`). After its connection drops, sends are kept for the replay
  * while the state is held. @internal
  */
-export class ResumeLink implements Connection {
-  readonly inner: Connection
+export class ResumeLink extends WrappingLink {
   readonly state: ResumeState
   readonly #host: ResumeLinkHost
   readonly #max: number
   readonly #windowMs: number
   readonly #acks: AckScheduler
-  #handler: ConnectionHandler | undefined = undefined
   /** Set when this link cut its connection for a full buffer. */
   #cut: Error | undefined = undefined
 
@@ -61,53 +52,12 @@ export class ResumeLink implements Connection {
     maxMessageSize: number,
     windowMs: number,
   ) {
-    this.inner = inner
+    super(inner)
     this.state = state
     this.#host = host
     this.#max = maxMessageSize
     this.#windowMs = windowMs
     this.#acks = new AckScheduler(() => this.sendAck(false))
-  }
-
-  get id(): number {
-    return this.inner.id
-  }
-  get remoteAddress(): string {
-    return this.inner.remoteAddress
-  }
-  get remotePort(): number {
-    return this.inner.remotePort
-  }
-  get remoteFamily(): string {
-    return this.inner.remoteFamily
-  }
-  get localAddress(): string {
-    return this.inner.localAddress
-  }
-  get localPort(): number {
-    return this.inner.localPort
-  }
-  get closed(): boolean {
-    return this.inner.closed
-  }
-  get bufferedAmount(): number {
-    return this.inner.bufferedAmount
-  }
-  get stats(): Connection['stats'] {
-    return this.inner.stats
-  }
-  get encrypted(): boolean {
-    return this.inner.encrypted === true
-  }
-  /** The secure link's channel when one is inside (the session reads it for `encrypted`, `peerIdentity`). */
-  get channel(): SecureLink['channel'] {
-    return (this.inner as Partial<SecureLink>).channel
-  }
-
-  setHandler(handler: ConnectionHandler): void {
-    const first = this.#handler === undefined
-    this.#handler = handler
-    if (first) this.inner.setHandler(new InnerSide(this, handler))
   }
 
   send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult {
@@ -196,26 +146,18 @@ export class ResumeLink implements Connection {
     this.inner.send(RESUME_ACK_CODE, 0, p)
   }
 
-  close(): Promise<void> {
-    return this.inner.close()
-  }
-
-  destroy(error?: Error): void {
-    this.inner.destroy(error)
-  }
-
   /** Before a deliberate close: a final ack that tells the peer not to hold this connection. */
-  sendCloseNotify(): boolean {
+  override sendCloseNotify(): boolean {
     if (this.state.link === this && !this.inner.closed) {
       this.#acks.stop()
       this.sendAck(true)
     }
-    return (this.inner as Partial<SecureLink>).sendCloseNotify?.() === true
+    return super.sendCloseNotify()
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.#acks.stop()
-    ;(this.inner as Partial<SecureLink>).dispose?.()
+    super.dispose()
   }
 
   /** A newer connection resumed this state: this link's session goes now (its waits stay with the state). */
@@ -276,25 +218,4 @@ export function readU64(p: Uint8Array, off: number): number {
   const hi = ((p[off]! << 24) | (p[off + 1]! << 16) | (p[off + 2]! << 8) | p[off + 3]!) >>> 0
   const lo = ((p[off + 4]! << 24) | (p[off + 5]! << 16) | (p[off + 6]! << 8) | p[off + 7]!) >>> 0
   return hi * 2 ** 32 + lo
-}
-
-class InnerSide implements ConnectionHandler {
-  readonly link: ResumeLink
-  readonly handler: ConnectionHandler
-  constructor(link: ResumeLink, handler: ConnectionHandler) {
-    this.link = link
-    this.handler = handler
-  }
-  frame(f: Frame): void {
-    this.link.receive(f, this.handler)
-  }
-  decodeError(e: CodecError): void {
-    this.handler.decodeError?.(e)
-  }
-  drain(): void {
-    this.handler.drain?.()
-  }
-  close(info: CloseInfo): void {
-    this.handler.close(info)
-  }
 }

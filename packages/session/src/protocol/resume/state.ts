@@ -51,6 +51,8 @@ export class ResumeState {
   token: ResumeToken | undefined = undefined
   /** The peer said it closes on purpose (a final ack): nothing to hold. */
   released = false
+  /** Made on an encrypted connection: only a proof bound to an encrypted connection's keys resumes it. */
+  encrypted = false
   #status: Status = 'attached'
   #waits: Waits | undefined = undefined
   #timer: ReturnType<typeof setTimeout> | undefined = undefined
