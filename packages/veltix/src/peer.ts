@@ -22,6 +22,8 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   window: RateWindow | undefined
   /** This connection resumed a dropped one (`resume`). */
   recovered: boolean
+  /** Its resumable state (`resume` negotiated): alive while held or resumed elsewhere. */
+  resume: { readonly alive: boolean } | undefined
 
   constructor(conn: Connection, id: string) {
     super()
@@ -31,6 +33,7 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
     this.ended = false
     this.window = undefined
     this.recovered = false
+    this.resume = undefined
   }
 
   get handshakeDone(): boolean {

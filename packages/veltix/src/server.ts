@@ -115,8 +115,10 @@ export class Server {
     this.#limits = new Limits(c.limits, this.#logger)
     this.#resume = c.resume === undefined ? undefined : new ResumeStore(c.resume)
     if (this.#resume !== undefined) {
-      this.#resume.onAttach = (session, recovered) => {
-        ;((session as Session).data as Peer).recovered = recovered
+      this.#resume.onAttach = (session, recovered, state) => {
+        const peer = (session as Session).data as Peer
+        peer.recovered = recovered
+        peer.resume = state
       }
     }
     this.registry = new MessageTypeRegistry()
@@ -512,7 +514,8 @@ export class Server {
   #senderBackend(): SenderBackend<Peer> {
     return {
       resolve: (target) => this.#peerOf(target),
-      closed: (peer) => peer.conn.closed,
+      // A dropped client whose state is held (or resumed since) still takes sends: kept, then replayed.
+      closed: (peer) => peer.conn.closed && peer.resume?.alive !== true,
       send: (request, peer) => {
         if (peer === undefined) {
           this.#logger.error('server sender: send(request, client) needs a client of this server')

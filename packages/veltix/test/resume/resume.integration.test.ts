@@ -131,6 +131,39 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('resume on the %s core', (co
     expect(cs.resume!.replayed + server.stats().resume!.replayed).toBeGreaterThan(0)
   })
 
+  it('the server keeps sending to the first ClientInfo: kept while down, forwarded after each resume', async () => {
+    const r = await rig()
+    const { server, proxy } = r
+    const first = r.current()
+    let down = 0
+    let refused = 0
+    for (let cut = 0; cut < 5; cut++) {
+      for (let i = 0; i < 10; i++)
+        if (server.getSender().send(new Request(NUM, body(down)), first.conn)) down++
+      proxy.cutAll()
+      // the server sees the drop, then sends while the client is down: kept for the replay
+      await waitFor(
+        () => server.stats().resume!.held === 1 || r.serverRecovered.length > cut + 1,
+        5000,
+        'drop',
+      )
+      for (let i = 0; i < 5; i++) {
+        if (first.send(new Request(NUM, body(down)))) down++
+        else refused++
+      }
+      await waitFor(
+        () => r.clientRecovered.length > cut + 1 && r.serverRecovered.length > cut + 1,
+        15_000,
+        'resumed',
+      )
+    }
+    await waitFor(() => r.atClient.length >= down, 10_000, 'all messages')
+    expect(refused).toBe(0)
+    expect(down).toBe(75)
+    expect(r.atClient).toEqual(seq(down))
+    expect(r.clientRecovered).toEqual([false, true, true, true, true, true])
+  })
+
   it('past the window: recovered false on both sides, the pending sendAndWait rejects, the loss is counted', async () => {
     const r = await rig({ resume: { windowMs: 150 } }, { retryDelay: 600 })
     const { server, client, proxy } = r

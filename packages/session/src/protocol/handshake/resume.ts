@@ -158,7 +158,7 @@ class ServerResume implements HandshakeCapability {
       store.stats.recovered++
       if (!link.replayTo(delivered)) throw new ResumeProtocolError('the replay could not be sent')
     }
-    store.onAttach?.(ctx.session, recovered)
+    store.onAttach?.(ctx.session, recovered, st)
     ctx.next()
     return true
   }

@@ -66,7 +66,13 @@ export class ResumeLink extends WrappingLink {
     if (!numbered(code)) return attached ? this.inner.send(code, requestId, payload, timestamp) : 'closed'
     const len = HEADER_SIZE + payload.length
     if (len > this.#max) throw new FrameTooLargeError(code, len, this.#max)
-    if (!attached && st.status !== 'held') return 'closed'
+    if (!attached) {
+      // An older session of a resumed state (the application kept its handle): the current connection sends it.
+      const current = st.link
+      if (current !== undefined && st.status === 'attached')
+        return current.send(code, requestId, payload, timestamp)
+      if (st.status !== 'held') return 'closed'
+    }
     // Kept by reference, not copied (the happy path stays one copy): a payload must not change once sent.
     if (!this.#push(payload, code, requestId, attached)) return 'closed'
     // Held (its connection dropped): kept for the replay.
@@ -78,7 +84,11 @@ export class ResumeLink extends WrappingLink {
   sendEncoded(frames: Uint8Array): SendResult {
     const st = this.state
     const attached = st.link === this
-    if (!attached && st.status !== 'held') return 'closed'
+    if (!attached) {
+      const current = st.link
+      if (current !== undefined && st.status === 'attached') return current.sendEncoded(frames)
+      if (st.status !== 'held') return 'closed'
+    }
     let kept = 0
     for (let off = 0; off + HEADER_SIZE <= frames.length; ) {
       const h = readFrameHeader(frames, off, HEAD)

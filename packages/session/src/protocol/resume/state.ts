@@ -68,6 +68,11 @@ export class ResumeState {
     return this.#status
   }
 
+  /** Not freed: sends on any of its sessions are kept (held) or forwarded to its current connection. */
+  get alive(): boolean {
+    return this.#status !== 'gone'
+  }
+
   /** `link` carries the state from now on; the pending waits carried over are handed back (to adopt). */
   attach(link: ResumeLink): Waits | undefined {
     this.#clearTimer()
@@ -174,8 +179,11 @@ export class ResumeStore {
   readonly windowMs: number
   readonly maxBufferedBytes: number
   readonly stats: ResumeStats = emptyResumeStats()
-  /** Called for each session that negotiated resume, before its `onReady`. */
-  onAttach: ((session: unknown, recovered: boolean) => void) | undefined = undefined
+  /**
+   * Called for each session that negotiated resume, before its `onReady`; `state.alive` says, later, whether a
+   * send on that (maybe dropped) session is still kept or forwarded.
+   */
+  onAttach: ((session: unknown, recovered: boolean, state: ResumeState) => void) | undefined = undefined
   readonly #byToken = new Map<string, ResumeState>()
   readonly #forget = (s: ResumeState): void => {
     if (s.token !== undefined) this.#byToken.delete(tokenKey(s.token.id))
