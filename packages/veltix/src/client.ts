@@ -28,7 +28,7 @@ import type { AttachMode, PluginWire, VeltixBasePlugin } from './plugins/plugin.
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { connectionOfHandle, ServerConnection } from './server-connection.js'
-import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
+import { addStats, type ClientStats, type ConnectionStats, emptyStats, sessionStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
 
 /** What `ON_CONNECT` reports to the client. */
@@ -39,19 +39,6 @@ export interface ConnectInfo {
 
 /** `new Client(init)` options: the reference's `ClientConfig` fields and ours (`offlineQueue` included). */
 export interface ClientInit extends ClientConfigInit {}
-
-function sessionStats(s: Session, extraOut: number, extraBytes: number): ConnectionStats {
-  const st = s.stats
-  return {
-    messagesIn: st.messagesIn,
-    messagesOut: st.messagesOut + extraOut,
-    bytesIn: st.bytesIn,
-    bytesOut: st.bytesOut + extraBytes,
-    droppedFrames: { ...st.droppedFrames },
-    pendingRequests: s.pendingCount,
-    lastRtt: st.lastRtt,
-  }
-}
 
 let clientBroadcast: (c: Client, request: Request, to: Connection[]) => number
 let liveConnection: (c: Client) => Connection | null

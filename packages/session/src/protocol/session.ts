@@ -12,6 +12,7 @@ import {
   PONG,
   type Request,
   Response,
+  SYSTEM_CODE_MAX,
   UnknownMessageTypeError,
 } from '@veltix/codec'
 import { type LoggerLike, LogLevel, noopLogger } from '@veltix/logger'
@@ -258,6 +259,8 @@ export class Session {
     this.stats = {
       messagesIn: 0,
       messagesOut: 0,
+      systemIn: 0,
+      systemOut: 0,
       bytesIn: 0,
       bytesOut: 0,
       delivered: 0,
@@ -395,6 +398,7 @@ export class Session {
     if (r !== 'ok' && r !== 'backpressure') return false
     const st = this.stats
     st.messagesOut++
+    if (request.type.code <= SYSTEM_CODE_MAX) st.systemOut++
     st.bytesOut += HEADER_SIZE + payload.length
     return true
   }
@@ -410,6 +414,7 @@ export class Session {
     if (r === 'ok' || r === 'backpressure') {
       const st = this.stats
       st.messagesOut++
+      if (code <= SYSTEM_CODE_MAX) st.systemOut++
       st.bytesOut += HEADER_SIZE + payload.length
     }
     return r
@@ -512,6 +517,7 @@ export class Session {
     st.messagesIn++
     st.bytesIn += HEADER_SIZE + f.payload.length
     const code = f.code
+    if (code <= SYSTEM_CODE_MAX) st.systemIn++
     // 1. PING: answered at once, at any time, never reaching handlers.
     if (code === PING_CODE) {
       this.sendFrame(PONG_CODE, f.requestId, EMPTY)
