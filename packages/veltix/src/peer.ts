@@ -5,7 +5,7 @@ import type { Connection } from '@veltix/transport'
 import { ClientInfo, type ClientInfoSource } from './client-info.js'
 import type { RateWindow } from './limits.js'
 import type { PluginHost } from './plugins/host.js'
-import type { ConnectionStats } from './stats.js'
+import { type ConnectionStats, sessionStats } from './stats.js'
 
 /** The server's plugins with an outbound hook, shared by its peers (internal; one object per server). */
 export interface PeerOutbound {
@@ -26,6 +26,10 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   ended: boolean
   /** Per-connection rate window (limits only). */
   window: RateWindow | undefined
+  /** This connection resumed a dropped one (`resume`). */
+  recovered: boolean
+  /** Its resumable state (`resume` negotiated): alive while held or resumed elsewhere. */
+  resume: { readonly alive: boolean } | undefined
   readonly outbound: PeerOutbound
 
   constructor(conn: Connection, id: string, outbound: PeerOutbound) {
@@ -35,6 +39,8 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
     this.info = new ClientInfo(conn, this, id)
     this.ended = false
     this.window = undefined
+    this.recovered = false
+    this.resume = undefined
     this.outbound = outbound
   }
 
@@ -71,15 +77,6 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   }
 
   stats(): ConnectionStats {
-    const s = this.session?.stats
-    return {
-      messagesIn: s?.messagesIn ?? 0,
-      messagesOut: s?.messagesOut ?? 0,
-      bytesIn: s?.bytesIn ?? 0,
-      bytesOut: s?.bytesOut ?? 0,
-      droppedFrames: { ...(s?.droppedFrames ?? {}) },
-      pendingRequests: this.session?.pendingCount ?? 0,
-      lastRtt: s?.lastRtt ?? null,
-    }
+    return sessionStats(this.session)
   }
 }
