@@ -52,8 +52,9 @@ async function setup(mode, lib = cur) {
   const server = new Server({ host: '127.0.0.1', port: 0, logger: noopLogger })
   let got = 0
   let done
+  const reply = server.getSender()
   server.route(MSG, (r, c) => {
-    if (waiting) c.send(new Request(r.type, r.content, { requestId: r.id }))
+    if (waiting) reply.send(new Request(r.type, r.content, { requestId: r.id }), c.conn)
     if (++got === target) done()
   })
   let waiting = false
