@@ -4,6 +4,7 @@
 // without it), plus the bytes on the wire per message. With `--baseline-dir <worktree>` (a checkout built with
 // `pnpm build`, e.g. one at 508cc5d, before plugins), the same no-plugin run of that build is interleaved in
 // every round: `none` is then also reported against it (the idle plugin system's cost).
+// (Commands for a main vs pre-plugins run: the veltix README, "Measuring the plugin system".)
 // Usage: pnpm --filter veltix build && flock /tmp/veltix-bench.lock node packages/veltix/bench/plugins-bench.mjs [--n 100000] [--n4k 20000] [--waits 3000] [--rounds 3] [--baseline-dir /path/to/worktree]
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
