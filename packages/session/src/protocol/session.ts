@@ -12,6 +12,7 @@ import {
   PONG,
   type Request,
   Response,
+  SYSTEM_CODE_MAX,
   UnknownMessageTypeError,
 } from '@veltix/codec'
 import { type LoggerLike, LogLevel, noopLogger } from '@veltix/logger'
@@ -25,6 +26,7 @@ import type { HandshakeCapability } from './handshake/capability.js'
 import type { CompressionInit } from './handshake/compression.js'
 import { type DriverHost, HandshakeDriver } from './handshake/driver.js'
 import type { SessionEncryptionInit } from './handshake/encryption.js'
+import type { ResumeHooks, ResumeOptions } from './handshake/resume.js'
 import { Heartbeat } from './heartbeat.js'
 import type { SecureLink } from './secure-link.js'
 import type {
@@ -37,7 +39,8 @@ import type {
 } from './types.js'
 import { Waits } from './waits.js'
 
-export interface SessionInit {
+/** `resume` (see `ResumeOptions`): resumable connections, a server's `ResumeStore` or a client's `ResumeClient`. */
+export interface SessionInit extends ResumeOptions {
   connection: Connection
   role: 'server' | 'client'
   /** Resolves codes to `MessageType` for `Response`; default: the system types only. */
@@ -186,6 +189,9 @@ export class Session {
       next(): void {
         this.s.#hs?.next()
       }
+      adoptWaits(w: Waits): void {
+        this.s.#waits = w
+      }
       fail(error: Error, reason: SessionCloseReason): void {
         this.s.#fail(error, reason)
       }
@@ -253,6 +259,8 @@ export class Session {
     this.stats = {
       messagesIn: 0,
       messagesOut: 0,
+      systemIn: 0,
+      systemOut: 0,
       bytesIn: 0,
       bytesOut: 0,
       delivered: 0,
@@ -390,6 +398,7 @@ export class Session {
     if (r !== 'ok' && r !== 'backpressure') return false
     const st = this.stats
     st.messagesOut++
+    if (request.type.code <= SYSTEM_CODE_MAX) st.systemOut++
     st.bytesOut += HEADER_SIZE + payload.length
     return true
   }
@@ -405,6 +414,7 @@ export class Session {
     if (r === 'ok' || r === 'backpressure') {
       const st = this.stats
       st.messagesOut++
+      if (code <= SYSTEM_CODE_MAX) st.systemOut++
       st.bytesOut += HEADER_SIZE + payload.length
     }
     return r
@@ -507,6 +517,7 @@ export class Session {
     st.messagesIn++
     st.bytesIn += HEADER_SIZE + f.payload.length
     const code = f.code
+    if (code <= SYSTEM_CODE_MAX) st.systemIn++
     // 1. PING: answered at once, at any time, never reaching handlers.
     if (code === PING_CODE) {
       this.sendFrame(PONG_CODE, f.requestId, EMPTY)
@@ -646,6 +657,7 @@ export class Session {
     hs?.finish()
     this.#heartbeat?.cancel()
     this.#heartbeat = undefined
+    if ((this.#secure as ResumeHooks | undefined)?.closing?.(reason, this.#waits)) this.#waits = undefined
     this.#secure?.dispose()
     this.#waits?.failAll(
       () =>
