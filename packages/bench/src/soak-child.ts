@@ -71,7 +71,10 @@ async function startServer(a: SoakServerArgs): Promise<number> {
     const id = Number(text.slice(0, colon))
     const n = Number(text.slice(colon + 1))
     let e = seen.get(id)
-    if (e === undefined) seen.set(id, (e = { bits: new Uint8Array(1024), max: -1 }))
+    if (e === undefined) {
+      e = { bits: new Uint8Array(1024), max: -1 }
+      seen.set(id, e)
+    }
     if (n >> 3 >= e.bits.length) {
       const grown = new Uint8Array(Math.max(e.bits.length * 2, (n >> 3) + 1))
       grown.set(e.bits)
