@@ -195,7 +195,7 @@ export function renderSoak(s: SoakSummary): string {
     ],
     ['faults injected', f],
     ['sent (accepted by send())', String(s.sent)],
-    ['refused by send() (not connected)', String(s.refused)],
+    ['refused by send() (not connected, queue full)', String(s.refused)],
     ['delivered (once each)', String(s.delivered)],
     ['duplicated', String(s.duplicated)],
     ['out of order', String(s.reordered)],
