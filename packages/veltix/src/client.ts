@@ -13,6 +13,7 @@ import {
   fingerprint,
   NotConnectedError,
   Reconnector,
+  ResumeClient,
   type Session,
   type WaitOptions,
 } from '@veltix/session'
@@ -29,6 +30,12 @@ import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { connectionOfHandle, ServerConnection } from './server-connection.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats, sessionStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
+
+/** What `ON_CONNECT` reports to the client. */
+export interface ConnectInfo {
+  /** True when this handshake resumed the dropped connection (`resume`): nothing sent either way was lost. */
+  recovered: boolean
+}
 
 /** `new Client(init)` options: the reference's `ClientConfig` fields and ours (`offlineQueue` included). */
 export interface ClientInit extends ClientConfigInit {}
@@ -106,7 +113,9 @@ export class Client {
   #closedStats: ConnectionStats | undefined
   #reconnects = 0
   #failedAttempts = 0
-  readonly #onConnect = new Subscribers<[]>()
+  readonly #onConnect = new Subscribers<[info: ConnectInfo]>()
+  /** The resumable connection across reconnects (`resume` on). */
+  readonly #resume: ResumeClient | undefined
   readonly #onDisconnect = new Subscribers<[state: DisconnectState]>()
   readonly #onRecv: Subscribers<[response: Response]>
   /** Resolved when the client is closed for good (made on demand by `waitUntilClosed`). */
@@ -135,6 +144,7 @@ export class Client {
     })
     this.#onRecv = onRecv
     const offlineQueue = c.offlineQueue
+    this.#resume = c.resume === undefined ? undefined : new ResumeClient(c.resume)
     this.#rc = new Reconnector({
       transport: {
         host: c.serverAddr,
@@ -156,6 +166,7 @@ export class Client {
         maxMessageSize: c.maxMessageSize,
         ...(c.encryption === 'off' ? {} : { encryption: c.handshakeInit() }),
         ...(c.token === undefined ? {} : { token: c.token }),
+        ...(this.#resume === undefined ? {} : { resume: this.#resume }),
         ...(c.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
         logger: this.#logger,
       }),
@@ -290,8 +301,8 @@ export class Client {
     return this.#closedWait.promise
   }
 
-  /** Subscribes to `ON_CONNECT ()`, beside `setCallback`'s; returns the unsubscribe. */
-  onConnect(listener: () => unknown): () => void {
+  /** Subscribes to `ON_CONNECT (info)` (`info.recovered`), beside `setCallback`'s; returns the unsubscribe. */
+  onConnect(listener: (info: ConnectInfo) => unknown): () => void {
     return this.#onConnect.add(listener)
   }
 
@@ -305,8 +316,8 @@ export class Client {
     return this.#onDisconnect.add(listener)
   }
 
-  /** `ON_CONNECT ()`: after each handshake (the first and every reconnect). */
-  setCallback(event: Events.ON_CONNECT, callback: (() => unknown) | undefined): void
+  /** `ON_CONNECT (info)`: after each handshake (the first and every reconnect); `info.recovered` with `resume`. */
+  setCallback(event: Events.ON_CONNECT, callback: ((info: ConnectInfo) => unknown) | undefined): void
   /** `ON_RECV (response)`: a message no route took. */
   setCallback(event: Events.ON_RECV, callback: ((response: Response) => unknown) | undefined): void
   /** `ON_DISCONNECT (state)`: each lost connection, failed attempt, and `disconnect()`. */
@@ -314,7 +325,7 @@ export class Client {
   setCallback(event: Events, callback: ((...args: never[]) => unknown) | undefined): void {
     switch (event) {
       case Events.ON_CONNECT:
-        this.#onConnect.set(callback as (() => unknown) | undefined)
+        this.#onConnect.set(callback as ((info: ConnectInfo) => unknown) | undefined)
         return
       case Events.ON_DISCONNECT:
         this.#onDisconnect.set(callback as ((state: DisconnectState) => unknown) | undefined)
@@ -401,6 +412,7 @@ export class Client {
       reconnects: this.#reconnects,
       failedAttempts: this.#failedAttempts,
       pluginErrors: this.#pluginHost?.errors ?? 0,
+      ...(this.#resume === undefined ? {} : { resume: { ...this.#resume.stats } }),
     }
   }
 
@@ -460,7 +472,7 @@ export class Client {
     this.#lastError = undefined
     if (reconnected) this.#reconnects++
     this.#plugins?.connect(null)
-    this.#onConnect.emit(this.#logger, 'ON_CONNECT callback')
+    this.#onConnect.emit(this.#logger, 'ON_CONNECT callback', { recovered: this.#resume?.recovered === true })
   }
 
   #disconnected(state: DisconnectState): void {
@@ -475,6 +487,7 @@ export class Client {
     } else if (state.reason !== DisconnectReason.MANUAL) this.#failedAttempts++
     this.#onDisconnect.emit(this.#logger, 'ON_DISCONNECT callback', state)
     if (state.permanent) {
+      this.#resume?.giveUp()
       this.#closedWait?.resolve()
       this.#closedWait = undefined
     }
@@ -482,8 +495,8 @@ export class Client {
 
   #broadcast(request: Request, to: Connection[]): number {
     const session = this.#rc.session
-    if (session?.encrypted) {
-      // The one connection seals its own frames; any other connection given gets the plain frame.
+    if (session?.encrypted || (session !== undefined && this.#resume !== undefined)) {
+      // The one connection seals (or numbers, with resume) its own frames; any other connection given gets the plain frame.
       const rest = to.filter((c) => c !== session.connection)
       const own = rest.length < to.length && session.send(request) ? 1 : 0
       return own + (rest.length === 0 ? 0 : this.#broadcastPlain(request, rest))

@@ -36,6 +36,7 @@ import {
 import { defaultLogger } from './default-logger.js'
 import { ConfigError } from './errors.js'
 import { checkListeners, type Listener } from './listeners.js'
+import { type ClientResumeInit, clientResume, type ServerResumeInit, serverResume } from './resume-config.js'
 
 /**
  * What happens to a frame whose type code was never declared on this side (routed, or registered with
@@ -123,6 +124,8 @@ export interface CommonConfigInit {
 
 /** `new Server(init)`: the reference's `ServerConfig` fields in camelCase. */
 export interface ServerConfigInit extends CommonConfigInit {
+  /** Resumable connections for clients that ask (`resume: true`): see the README's "Connections that survive drops". */
+  resume?: ServerResumeInit | boolean
   /** Listening address (default `'0.0.0.0'`). */
   host?: string
   /** Listening port (default 8080; 0 = any free port, read it back from `server.port`). */
@@ -202,6 +205,8 @@ export interface ClientConfigInit extends CommonConfigInit {
    * returns false whenever there is no live connection.
    */
   offlineQueue?: OfflineQueueInit | false
+  /** Resume a dropped connection with a server that offers it (turns `offlineQueue` on unless it is given). */
+  resume?: ClientResumeInit | boolean
 }
 
 abstract class CommonConfig {
@@ -282,9 +287,11 @@ export class ServerConfig extends CommonConfig {
   readonly tls: ServerTlsOptions | undefined
   readonly listeners: readonly Listener[]
   readonly cluster: ClusterAdapter | undefined
+  readonly resume: Required<ServerResumeInit> | undefined
 
   constructor(init: ServerConfigInit = {}) {
     super(init, 'Server')
+    this.resume = serverResume(init.resume)
     this.listeners = checkListeners(init.listeners)
     this.host = str('host', init.host, DEFAULT_HOST)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
@@ -351,9 +358,11 @@ export class ClientConfig extends CommonConfig {
   readonly tls: ClientTlsOptions | undefined
   /** See `ClientConfigInit.offlineQueue` (default `false`). */
   readonly offlineQueue: OfflineQueueInit | false
+  readonly resume: Required<ClientResumeInit> | undefined
 
   constructor(init: ClientConfigInit = {}) {
     super(init, 'Client')
+    this.resume = clientResume(init.resume)
     this.serverAddr = str('serverAddr', init.serverAddr, DEFAULT_SERVER_ADDR)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
     this.retry = int('retry', init.retry, DEFAULT_RETRY, -1, Number.MAX_SAFE_INTEGER)
@@ -380,7 +389,7 @@ export class ClientConfig extends CommonConfig {
       throw new ConfigError('token', 'must be a string or a Uint8Array')
     }
     this.token = t
-    const oq = init.offlineQueue ?? false
+    const oq = init.offlineQueue ?? (this.resume === undefined ? false : {})
     if (oq !== false && (typeof oq !== 'object' || oq === null)) {
       throw new ConfigError('offlineQueue', 'must be false or { maxMessages?, maxBytes? }')
     }

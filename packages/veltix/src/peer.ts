@@ -20,6 +20,10 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   ended: boolean
   /** Per-connection rate window (limits only). */
   window: RateWindow | undefined
+  /** This connection resumed a dropped one (`resume`). */
+  recovered: boolean
+  /** Its resumable state (`resume` negotiated): alive while held or resumed elsewhere. */
+  resume: { readonly alive: boolean } | undefined
 
   constructor(conn: Connection, id: string) {
     super()
@@ -28,6 +32,8 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
     this.info = new ClientInfo(conn, this, id)
     this.ended = false
     this.window = undefined
+    this.recovered = false
+    this.resume = undefined
   }
 
   get handshakeDone(): boolean {

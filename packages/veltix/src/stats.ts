@@ -1,4 +1,4 @@
-import type { Session } from '@veltix/session'
+import type { ResumeStats, Session } from '@veltix/session'
 
 /** Counters of one connection (`client.stats()`, `clientInfo.stats()`). Bytes include the 22-byte headers. */
 export interface ConnectionStats {
@@ -53,6 +53,8 @@ export interface ServerStats extends Omit<ConnectionStats, 'lastRtt'> {
   }
   /** Plugin hooks that threw or rejected, since the server was created. */
   pluginErrors: number
+  /** Resumable connections (`resume` on): recoveries, expiries and what they lost. */
+  resume?: ResumeStats
 }
 
 /** `client.stats()`: the current connection's counters, summed with the earlier connections'. */
@@ -64,6 +66,8 @@ export interface ClientStats extends ConnectionStats {
   failedAttempts: number
   /** Plugin hooks that threw or rejected, since the client was created. */
   pluginErrors: number
+  /** Resumable connections (`resume` on): recoveries, expiries and what they lost. */
+  resume?: ResumeStats
 }
 
 export function emptyStats(): ConnectionStats {

@@ -123,8 +123,6 @@ describe('unknown option keys', () => {
 
 describe('reserved option keys (accepted by a later release or package)', () => {
   it.each([
-    ['Server', 'resume', { windowMs: 1000 }, /resumable-connections release/],
-    ['Client', 'resume', true, /resumable-connections release/],
     ['Server', 'protocol', '2', /wire-2 release/],
     ['Client', 'protocol', 'auto', /wire-2 release/],
   ])('%s { %s } throws UnavailableOptionError saying who provides it', (side, key, value, who) => {
@@ -150,7 +148,34 @@ describe('reserved option keys (accepted by a later release or package)', () => 
 
   it('reserving a key is one table entry (what a feature flips to KNOWN when it lands)', () => {
     expect(reserved('@veltix/example')).toEqual({ providedBy: '@veltix/example' })
-    for (const k of ['resume', 'protocol']) expect(SERVER_OPTIONS[k]).not.toBe(true)
+    for (const k of ['protocol']) expect(SERVER_OPTIONS[k]).not.toBe(true)
+  })
+
+  it('resume has landed: a known key on both sides, its values checked (ConfigError naming the field)', () => {
+    expect(SERVER_OPTIONS.resume).toBe(true)
+    expect(new ServerConfig({ resume: { windowMs: 1000 } }).resume).toEqual({
+      windowMs: 1000,
+      maxBufferedBytes: 4 * 1024 * 1024,
+    })
+    expect(new ServerConfig({ resume: true }).resume?.windowMs).toBe(120_000)
+    expect(new ServerConfig().resume).toBeUndefined()
+    expect(new ClientConfig({ resume: true }).resume).toEqual({ maxBufferedBytes: 4 * 1024 * 1024 })
+    // resume turns the offline queue on unless it is given
+    expect(new ClientConfig({ resume: true }).offlineQueue).toEqual({})
+    expect(new ClientConfig({ resume: true, offlineQueue: false }).offlineQueue).toBe(false)
+    for (const [init, field] of [
+      [{ resume: { windowMs: 0 } }, 'resume.windowMs'],
+      [{ resume: { windowMs: 1.5 } }, 'resume.windowMs'],
+      [{ resume: { maxBufferedBytes: 10 } }, 'resume.maxBufferedBytes'],
+      [{ resume: 'yes' }, 'resume'],
+    ] as const) {
+      const e = thrown(() => new ServerConfig(js(init)))
+      expect(e).toBeInstanceOf(ConfigError)
+      expect(e.field).toBe(field)
+    }
+    expect(thrown(() => new ClientConfig(js({ resume: { windowMs: 5 } }))).field).toBe('resume.windowMs')
+    expect(thrown(() => new ClientConfig(js({ resume: 1 }))).field).toBe('resume')
+    expect(thrown(() => new Server(js({ resume: { window: 5 } }))).field).toBe('resume.window')
   })
 })
 

@@ -26,6 +26,7 @@ import type { HandshakeCapability } from './handshake/capability.js'
 import type { CompressionInit } from './handshake/compression.js'
 import { type DriverHost, HandshakeDriver } from './handshake/driver.js'
 import type { SessionEncryptionInit } from './handshake/encryption.js'
+import type { ResumeHooks, ResumeOptions } from './handshake/resume.js'
 import { Heartbeat } from './heartbeat.js'
 import type { SecureLink } from './secure-link.js'
 import type {
@@ -38,7 +39,8 @@ import type {
 } from './types.js'
 import { Waits } from './waits.js'
 
-export interface SessionInit {
+/** `resume` (see `ResumeOptions`): resumable connections, a server's `ResumeStore` or a client's `ResumeClient`. */
+export interface SessionInit extends ResumeOptions {
   connection: Connection
   role: 'server' | 'client'
   /** Resolves codes to `MessageType` for `Response`; default: the system types only. */
@@ -186,6 +188,9 @@ export class Session {
       }
       next(): void {
         this.s.#hs?.next()
+      }
+      adoptWaits(w: Waits): void {
+        this.s.#waits = w
       }
       fail(error: Error, reason: SessionCloseReason): void {
         this.s.#fail(error, reason)
@@ -652,6 +657,7 @@ export class Session {
     hs?.finish()
     this.#heartbeat?.cancel()
     this.#heartbeat = undefined
+    if ((this.#secure as ResumeHooks | undefined)?.closing?.(reason, this.#waits)) this.#waits = undefined
     this.#secure?.dispose()
     this.#waits?.failAll(
       () =>
