@@ -172,7 +172,8 @@ process.on('disconnect', () => void stop())
 function answer(p: Promise<number>): void {
   p.then(
     (port) => reply({ ok: true, port }),
-    (e: Error) => reply({ ok: false, error: { name: e.name, message: e.message } }),
+    (e: Error & { code?: string }) =>
+      reply({ ok: false, error: { name: e.name, code: e.code, message: e.message } }),
   )
 }
 

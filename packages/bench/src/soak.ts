@@ -67,7 +67,12 @@ export class ResumeUnavailableError extends Error {
 
 class SoakChild {
   readonly #child: ChildProcess
-  readonly #waiting: ((m: { ok: boolean; port?: number; report?: unknown; error?: Error }) => void)[] = []
+  readonly #waiting: ((m: {
+    ok: boolean
+    port?: number
+    report?: unknown
+    error?: { name: string; code?: string; message: string }
+  }) => void)[] = []
   readonly exited: Promise<void>
   constructor() {
     const here = fileURLToPath(new URL('./soak-child.js', import.meta.url))
@@ -86,8 +91,9 @@ class SoakChild {
       this.#waiting.push((m) => {
         this.#child.off('exit', onExit)
         if (!m.ok) {
-          const e = new Error(m.error?.message)
+          const e = new Error(m.error?.message) as Error & { code?: string }
           e.name = m.error?.name ?? 'Error'
+          e.code = m.error?.code
           reject(e)
         } else resolve((op === 'report' ? m.report : m.port) as T)
       })
@@ -174,7 +180,8 @@ export async function runSoak(o: SoakOptions, progress?: (line: string) => void)
 }
 
 function unavailable(e: Error): never {
-  if (e.name === 'UnavailableOptionError') throw new ResumeUnavailableError(e.message)
+  if ((e as { code?: string }).code === 'VELTIX_ERR_OPTION_UNAVAILABLE')
+    throw new ResumeUnavailableError(e.message)
   throw e
 }
 
@@ -188,6 +195,7 @@ export function renderSoak(s: SoakSummary): string {
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')
+  const counted = `${s.countedLoss}${d === '' ? '' : ` (${d})`}`
   const rows: [string, string][] = [
     [
       'clients / seconds / resume',
@@ -200,14 +208,15 @@ export function renderSoak(s: SoakSummary): string {
     ['duplicated', String(s.duplicated)],
     ['out of order', String(s.reordered)],
     ['lost (sent − delivered)', String(s.lost)],
-    [
-      'of which counted frame by frame (server stats().droppedFrames)',
-      `${s.countedLoss}${d === '' ? '' : ` (${d})`}`,
-    ],
-    [
-      'of which in flight when a link died (stats: messagesOut − messagesIn − counted)',
-      String(s.statsGap - s.countedLoss),
-    ],
+    ...((s.options.resume
+      ? [['frames dropped, then replayed (server stats().droppedFrames)', counted]]
+      : [
+          ['of which counted frame by frame (server stats().droppedFrames)', counted],
+          [
+            'of which in flight when a link died (stats: messagesOut − messagesIn − counted)',
+            String(s.statsGap - s.countedLoss),
+          ],
+        ]) as [string, string][]),
     ['reconnects', String(s.reconnects)],
     ['server RSS high-water', mib(s.rssHighWater)],
   ]
