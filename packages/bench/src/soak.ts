@@ -22,7 +22,7 @@ export interface SoakOptions {
   faultsPerSecond: number
   /** `resume: true` on the clients and `resume: {...}` on the server. */
   resume: boolean
-  /** ms to wait after the last send for what is still in flight. */
+  /** After the last send: stop waiting for what is in flight once this many ms pass without a delivery. */
   settleMs: number
 }
 
@@ -150,11 +150,19 @@ export async function runSoak(o: SoakOptions, progress?: (line: string) => void)
     )
     await Promise.all(groups.map((g) => g.call('run')))
     faults()
-    progress?.(`soak: sending done; ${o.settleMs} ms for what is in flight`)
-    await new Promise((r) => setTimeout(r, o.settleMs))
-    const s = await server.call<SoakServerReport>('report')
-    const cs = await Promise.all(groups.map((g) => g.call<SoakClientsReport>('report')))
+    progress?.(`soak: sending done; waiting until ${o.settleMs} ms pass without a delivery`)
+    // A link stalled just before the end is only detected by the heartbeat (interval + timeout), then
+    // reconnects and replays: wait while deliveries still arrive, not a fixed time.
+    let s = await server.call<SoakServerReport>('report')
+    let cs = await Promise.all(groups.map((g) => g.call<SoakClientsReport>('report')))
     const sum = (k: keyof SoakClientsReport): number => cs.reduce((a, r) => a + r[k], 0)
+    for (let quietSince = Date.now(); s.delivered < sum('sent') && Date.now() - quietSince < o.settleMs; ) {
+      await new Promise((r) => setTimeout(r, 100))
+      const before = s.delivered
+      s = await server.call<SoakServerReport>('report')
+      cs = await Promise.all(groups.map((g) => g.call<SoakClientsReport>('report')))
+      if (s.delivered !== before) quietSince = Date.now()
+    }
     const countedLoss = Object.values(s.droppedFrames).reduce((a, v) => a + v, 0)
     const sent = sum('sent')
     return {
