@@ -1,7 +1,7 @@
 // Config that says what it ignores: nothing is ignored. An unknown key throws, naming it and the nearest
 // known key; a reserved key (an option of a later release or package) given a value says who provides it.
 import { describe, expect, it } from 'vitest'
-import { nearest, reserved, SERVER_OPTIONS } from '../src/config-keys.js'
+import { CLIENT_OPTIONS, nearest, reserved, SERVER_OPTIONS } from '../src/config-keys.js'
 import {
   Client,
   ClientConfig,
@@ -125,8 +125,6 @@ describe('reserved option keys (accepted by a later release or package)', () => 
   it.each([
     ['Server', 'resume', { windowMs: 1000 }, /resumable-connections release/],
     ['Client', 'resume', true, /resumable-connections release/],
-    ['Server', 'protocol', '2', /wire-2 release/],
-    ['Client', 'protocol', 'auto', /wire-2 release/],
   ])('%s { %s } throws UnavailableOptionError saying who provides it', (side, key, value, who) => {
     const init = js({ port: 0, [key]: value })
     const e = thrown(side === 'Server' ? () => new Server(init) : () => new Client(init))
@@ -143,6 +141,15 @@ describe('reserved option keys (accepted by a later release or package)', () => 
     expect(thrown(() => new Server(js({ cluster: {} }))).field).toBe('cluster')
   })
 
+  it('protocol has landed: a known key on both sides, checked for its values', () => {
+    expect(SERVER_OPTIONS.protocol).toBe(true)
+    expect(CLIENT_OPTIONS.protocol).toBe(true)
+    expect(new Server(js({ port: 0, protocol: '2' })).config.protocol).toBe('2')
+    expect(new Client(js({ port: 0, protocol: '1.6' })).config.protocol).toBe('1.6')
+    expect(thrown(() => new Server(js({ protocol: 'auto' }))).field).toBe('protocol')
+    expect(thrown(() => new Client(js({ protocol: 2 }))).field).toBe('protocol')
+  })
+
   it('listeners has landed: a known Server key, checked for its shape', () => {
     expect(SERVER_OPTIONS.listeners).toBe(true)
     expect(thrown(() => new Server(js({ listeners: [{}] }))).field).toMatch(/^listeners/)
@@ -150,7 +157,7 @@ describe('reserved option keys (accepted by a later release or package)', () => 
 
   it('reserving a key is one table entry (what a feature flips to KNOWN when it lands)', () => {
     expect(reserved('@veltix/example')).toEqual({ providedBy: '@veltix/example' })
-    for (const k of ['resume', 'protocol']) expect(SERVER_OPTIONS[k]).not.toBe(true)
+    expect(SERVER_OPTIONS.resume).not.toBe(true)
   })
 })
 
