@@ -100,6 +100,18 @@ export {
   type SessionEncryptionInit,
   validateEncryption,
 } from './protocol/handshake/encryption.js'
+export { RESUME_KEY, type ResumeOptions } from './protocol/handshake/resume.js'
+export { ResumeBufferFullError, ResumeExpiredError, ResumeProtocolError } from './protocol/resume/errors.js'
+export { RESUME_ACK_CODE, RESUME_CODE } from './protocol/resume/link.js'
+export {
+  DEFAULT_RESUME_MAX_BUFFERED,
+  DEFAULT_RESUME_WINDOW,
+  ResumeClient,
+  type ResumeClientInit,
+  type ResumeServerInit,
+  type ResumeStats,
+  ResumeStore,
+} from './protocol/resume/state.js'
 export { Session, type SessionInit } from './protocol/session.js'
 export type {
   HandshakeMode,

@@ -63,6 +63,7 @@ export abstract class ConnectionBase implements Connection {
       checksumErrors: 0,
       unknownTypes: 0,
       overflowRejected: 0,
+      truncatedFrames: 0,
     }
     return this.statsOrUndefined
   }

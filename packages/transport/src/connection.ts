@@ -65,6 +65,8 @@ export interface FrameStats {
   checksumErrors: number
   unknownTypes: number
   overflowRejected: number
+  /** Frames cut off by the close: part of one had arrived when the connection ended (it was discarded). */
+  truncatedFrames: number
 }
 
 /** One TCP connection, moving whole frames. Same behaviour on both cores. */

@@ -8,6 +8,9 @@ export interface ClientInfoSource {
   readonly handshakeDone: boolean
   readonly encrypted?: boolean
   readonly peerKey?: string | undefined
+  readonly recovered?: boolean
+  /** A resumable state (`resume`): while alive, a closed connection still takes sends (kept, replayed). */
+  readonly resume?: { readonly alive: boolean } | undefined
   stats(): ConnectionStats
   /** Sends through the connection's session; false when it did not take the frame. */
   send(request: Request): boolean
@@ -123,6 +126,11 @@ export class ClientInfo extends Tags {
     return this.#source.encrypted === true
   }
 
+  /** True when this connection resumed a dropped one within the window (`resume`): nothing was lost. */
+  get recovered(): boolean {
+    return this.#source.recovered === true
+  }
+
   /** Fingerprint (`SHA256:…`) of the client's authenticated identity key (mutual authentication), else undefined. */
   get clientKey(): string | undefined {
     return this.#source.peerKey
@@ -135,7 +143,7 @@ export class ClientInfo extends Tags {
 
   /** Sends `request` to this client (through its session); false, never a throw, when it is closing or closed. */
   send(request: Request): boolean {
-    if (this.#conn.closed) return false
+    if (this.#conn.closed && this.#source.resume?.alive !== true) return false
     return this.#source.send(request)
   }
 

@@ -13,6 +13,7 @@ import {
   fingerprint,
   NotConnectedError,
   Reconnector,
+  ResumeClient,
   type Session,
   type WaitOptions,
 } from '@veltix/session'
@@ -27,25 +28,18 @@ import type { AttachMode, PluginWire, VeltixBasePlugin } from './plugins/plugin.
 import { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
 import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { connectionOfHandle, ServerConnection } from './server-connection.js'
-import { addStats, type ClientStats, type ConnectionStats, emptyStats } from './stats.js'
+import { addStats, type ClientStats, type ConnectionStats, emptyStats, sessionStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
 import { clientWire2 } from './wire2.js'
 
+/** What `ON_CONNECT` reports to the client. */
+export interface ConnectInfo {
+  /** True when this handshake resumed the dropped connection (`resume`): nothing sent either way was lost. */
+  recovered: boolean
+}
+
 /** `new Client(init)` options: the reference's `ClientConfig` fields and ours (`offlineQueue` included). */
 export interface ClientInit extends ClientConfigInit {}
-
-function sessionStats(s: Session, extraOut: number, extraBytes: number): ConnectionStats {
-  const st = s.stats
-  return {
-    messagesIn: st.messagesIn,
-    messagesOut: st.messagesOut + extraOut,
-    bytesIn: st.bytesIn,
-    bytesOut: st.bytesOut + extraBytes,
-    droppedFrames: { ...st.droppedFrames },
-    pendingRequests: s.pendingCount,
-    lastRtt: st.lastRtt,
-  }
-}
 
 let clientBroadcast: (c: Client, request: Request, to: Connection[]) => number
 let liveConnection: (c: Client) => Connection | null
@@ -120,7 +114,9 @@ export class Client {
   #closedStats: ConnectionStats | undefined
   #reconnects = 0
   #failedAttempts = 0
-  readonly #onConnect = new Subscribers<[]>()
+  readonly #onConnect = new Subscribers<[info: ConnectInfo]>()
+  /** The resumable connection across reconnects (`resume` on). */
+  readonly #resume: ResumeClient | undefined
   readonly #onDisconnect = new Subscribers<[state: DisconnectState]>()
   readonly #onRecv: Subscribers<[response: Response]>
   /** Resolved when the client is closed for good (made on demand by `waitUntilClosed`). */
@@ -149,6 +145,7 @@ export class Client {
     })
     this.#onRecv = onRecv
     const offlineQueue = c.offlineQueue
+    this.#resume = c.resume === undefined ? undefined : new ResumeClient(c.resume)
     this.#rc = new Reconnector({
       transport: {
         host: c.serverAddr,
@@ -171,6 +168,7 @@ export class Client {
         maxMessageSize: c.maxMessageSize,
         ...(c.encryption === 'off' ? {} : { encryption: c.handshakeInit() }),
         ...(c.token === undefined ? {} : { token: c.token }),
+        ...(this.#resume === undefined ? {} : { resume: this.#resume }),
         ...(c.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
         logger: this.#logger,
       }),
@@ -305,8 +303,8 @@ export class Client {
     return this.#closedWait.promise
   }
 
-  /** Subscribes to `ON_CONNECT ()`, beside `setCallback`'s; returns the unsubscribe. */
-  onConnect(listener: () => unknown): () => void {
+  /** Subscribes to `ON_CONNECT (info)` (`info.recovered`), beside `setCallback`'s; returns the unsubscribe. */
+  onConnect(listener: (info: ConnectInfo) => unknown): () => void {
     return this.#onConnect.add(listener)
   }
 
@@ -320,8 +318,8 @@ export class Client {
     return this.#onDisconnect.add(listener)
   }
 
-  /** `ON_CONNECT ()`: after each handshake (the first and every reconnect). */
-  setCallback(event: Events.ON_CONNECT, callback: (() => unknown) | undefined): void
+  /** `ON_CONNECT (info)`: after each handshake (the first and every reconnect); `info.recovered` with `resume`. */
+  setCallback(event: Events.ON_CONNECT, callback: ((info: ConnectInfo) => unknown) | undefined): void
   /** `ON_RECV (response)`: a message no route took. */
   setCallback(event: Events.ON_RECV, callback: ((response: Response) => unknown) | undefined): void
   /** `ON_DISCONNECT (state)`: each lost connection, failed attempt, and `disconnect()`. */
@@ -329,7 +327,7 @@ export class Client {
   setCallback(event: Events, callback: ((...args: never[]) => unknown) | undefined): void {
     switch (event) {
       case Events.ON_CONNECT:
-        this.#onConnect.set(callback as (() => unknown) | undefined)
+        this.#onConnect.set(callback as ((info: ConnectInfo) => unknown) | undefined)
         return
       case Events.ON_DISCONNECT:
         this.#onDisconnect.set(callback as ((state: DisconnectState) => unknown) | undefined)
@@ -416,6 +414,7 @@ export class Client {
       reconnects: this.#reconnects,
       failedAttempts: this.#failedAttempts,
       pluginErrors: this.#pluginHost?.errors ?? 0,
+      ...(this.#resume === undefined ? {} : { resume: { ...this.#resume.stats } }),
     }
   }
 
@@ -475,7 +474,7 @@ export class Client {
     this.#lastError = undefined
     if (reconnected) this.#reconnects++
     this.#plugins?.connect(null)
-    this.#onConnect.emit(this.#logger, 'ON_CONNECT callback')
+    this.#onConnect.emit(this.#logger, 'ON_CONNECT callback', { recovered: this.#resume?.recovered === true })
   }
 
   #disconnected(state: DisconnectState): void {
@@ -490,6 +489,7 @@ export class Client {
     } else if (state.reason !== DisconnectReason.MANUAL) this.#failedAttempts++
     this.#onDisconnect.emit(this.#logger, 'ON_DISCONNECT callback', state)
     if (state.permanent) {
+      this.#resume?.giveUp()
       this.#closedWait?.resolve()
       this.#closedWait = undefined
     }
@@ -497,8 +497,12 @@ export class Client {
 
   #broadcast(request: Request, to: Connection[]): number {
     const session = this.#rc.session
-    if (session?.encrypted || session?.wire === '2') {
-      // The one connection seals (or, on the 2.x wire, encodes) its own frames; any other given gets the plain frame.
+    if (
+      session?.encrypted ||
+      session?.wire === '2' ||
+      (session !== undefined && this.#resume !== undefined)
+    ) {
+      // The one connection seals (numbers, with resume; on the 2.x wire, encodes) its own frames; any other given gets the plain frame.
       const rest = to.filter((c) => c !== session.connection)
       const own = rest.length < to.length && session.send(request) ? 1 : 0
       return own + (rest.length === 0 ? 0 : this.#broadcastPlain(request, rest))

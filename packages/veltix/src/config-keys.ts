@@ -35,7 +35,7 @@ const COMMON: Record<string, OptionEntry> = {
   port: KNOWN,
   tls: KNOWN,
   /** Resumable connections (API.md "Connections that survive drops"). */
-  resume: reserved('the resumable-connections release of veltix (`resume`)'),
+  resume: KNOWN,
   /** The reference's 2.x / 3.x wire (API.md "Talking to the reference's later wire"). */
   protocol: KNOWN,
 }
@@ -85,6 +85,7 @@ export const NESTED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   heartbeat: ['interval', 'timeout'],
   backoff: ['factor', 'maxDelay', 'jitter'],
   offlineQueue: ['maxMessages', 'maxBytes'],
+  resume: ['windowMs', 'maxBufferedBytes'],
 }
 
 /**

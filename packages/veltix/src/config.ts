@@ -36,6 +36,7 @@ import {
 import { defaultLogger } from './default-logger.js'
 import { ConfigError } from './errors.js'
 import { checkListeners, type Listener } from './listeners.js'
+import { type ClientResumeInit, clientResume, type ServerResumeInit, serverResume } from './resume-config.js'
 import { type ClientProtocol, protocolOf, type ServerProtocol } from './wire2.js'
 
 /**
@@ -124,6 +125,8 @@ export interface CommonConfigInit {
 
 /** `new Server(init)`: the reference's `ServerConfig` fields in camelCase. */
 export interface ServerConfigInit extends CommonConfigInit {
+  /** Resumable connections for clients that ask (`resume: true`): see the README's "Connections that survive drops". */
+  resume?: ServerResumeInit | boolean
   /** The wire: `'1.6'` (default, Python Veltix 1.6.3) or `'2'` (its 2.x / 3.x line; needs the loop core). */
   protocol?: ServerProtocol
   /** Listening address (default `'0.0.0.0'`). */
@@ -207,6 +210,8 @@ export interface ClientConfigInit extends CommonConfigInit {
    * returns false whenever there is no live connection.
    */
   offlineQueue?: OfflineQueueInit | false
+  /** Resume a dropped connection with a server that offers it (turns `offlineQueue` on unless it is given). */
+  resume?: ClientResumeInit | boolean
 }
 
 abstract class CommonConfig {
@@ -287,10 +292,12 @@ export class ServerConfig extends CommonConfig {
   readonly tls: ServerTlsOptions | undefined
   readonly listeners: readonly Listener[]
   readonly cluster: ClusterAdapter | undefined
+  readonly resume: Required<ServerResumeInit> | undefined
   readonly protocol: ServerProtocol
 
   constructor(init: ServerConfigInit = {}) {
     super(init, 'Server')
+    this.resume = serverResume(init.resume)
     this.listeners = checkListeners(init.listeners)
     this.host = str('host', init.host, DEFAULT_HOST)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
@@ -358,10 +365,12 @@ export class ClientConfig extends CommonConfig {
   readonly tls: ClientTlsOptions | undefined
   /** See `ClientConfigInit.offlineQueue` (default `false`). */
   readonly offlineQueue: OfflineQueueInit | false
+  readonly resume: Required<ClientResumeInit> | undefined
   readonly protocol: ClientProtocol
 
   constructor(init: ClientConfigInit = {}) {
     super(init, 'Client')
+    this.resume = clientResume(init.resume)
     this.serverAddr = str('serverAddr', init.serverAddr, DEFAULT_SERVER_ADDR)
     this.port = int('port', init.port, DEFAULT_PORT, 0, 65535)
     this.retry = int('retry', init.retry, DEFAULT_RETRY, -1, Number.MAX_SAFE_INTEGER)
@@ -388,7 +397,7 @@ export class ClientConfig extends CommonConfig {
       throw new ConfigError('token', 'must be a string or a Uint8Array')
     }
     this.token = t
-    const oq = init.offlineQueue ?? false
+    const oq = init.offlineQueue ?? (this.resume === undefined ? false : {})
     if (oq !== false && (typeof oq !== 'object' || oq === null)) {
       throw new ConfigError('offlineQueue', 'must be false or { maxMessages?, maxBytes? }')
     }

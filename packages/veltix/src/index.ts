@@ -81,6 +81,10 @@ export {
   ReorderError,
   ReplayError,
   RequestIdsExhaustedError,
+  ResumeBufferFullError,
+  ResumeExpiredError,
+  ResumeProtocolError,
+  type ResumeStats,
   SecureConfigError,
   SecureError,
   SecureHandshakeError,
@@ -104,7 +108,7 @@ export {
   SocketCore,
   TlsError,
 } from '@veltix/transport'
-export { Client, type ClientInit } from './client.js'
+export { Client, type ClientInit, type ConnectInfo } from './client.js'
 export { ClientConnection, ClientInfo } from './client-info.js'
 export {
   type ClusterAdapter,
@@ -164,6 +168,7 @@ export {
   VeltixBasePlugin,
 } from './plugins/plugin.js'
 export { type Handler, RequestHandler, type TypedHandler } from './request-handler.js'
+export type { ClientResumeInit, ServerResumeInit } from './resume-config.js'
 export { Sender, type SendTarget } from './sender.js'
 export { Server, type ServerDisconnectInfo } from './server.js'
 export { ServerConnection } from './server-connection.js'

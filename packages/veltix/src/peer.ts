@@ -4,7 +4,7 @@ import { fingerprint, type Session } from '@veltix/session'
 import type { Connection } from '@veltix/transport'
 import { ClientInfo, type ClientInfoSource } from './client-info.js'
 import type { RateWindow } from './limits.js'
-import type { ConnectionStats } from './stats.js'
+import { type ConnectionStats, sessionStats } from './stats.js'
 
 /**
  * One accepted connection (internal). It is the connection's `DispatchQueue` too (one object, not two), the
@@ -20,6 +20,10 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   ended: boolean
   /** Per-connection rate window (limits only). */
   window: RateWindow | undefined
+  /** This connection resumed a dropped one (`resume`). */
+  recovered: boolean
+  /** Its resumable state (`resume` negotiated): alive while held or resumed elsewhere. */
+  resume: { readonly alive: boolean } | undefined
 
   constructor(conn: Connection, id: string) {
     super()
@@ -28,6 +32,8 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
     this.info = new ClientInfo(conn, this, id)
     this.ended = false
     this.window = undefined
+    this.recovered = false
+    this.resume = undefined
   }
 
   get handshakeDone(): boolean {
@@ -57,15 +63,6 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   }
 
   stats(): ConnectionStats {
-    const s = this.session?.stats
-    return {
-      messagesIn: s?.messagesIn ?? 0,
-      messagesOut: s?.messagesOut ?? 0,
-      bytesIn: s?.bytesIn ?? 0,
-      bytesOut: s?.bytesOut ?? 0,
-      droppedFrames: { ...(s?.droppedFrames ?? {}) },
-      pendingRequests: this.session?.pendingCount ?? 0,
-      lastRtt: s?.lastRtt ?? null,
-    }
+    return sessionStats(this.session)
   }
 }

@@ -5,6 +5,7 @@ import {
   fingerprint,
   generateIdentity,
   type IdentityKeyPair,
+  ResumeStore,
   Session,
   type SessionCloseInfo,
   type SessionEncryptionInit,
@@ -75,6 +76,8 @@ export class Server {
   /** Every connection ever seen, for lookups after close (`sendAndWait` on a gone client rejects cleanly). */
   readonly #known = new WeakMap<Connection, Peer>()
   readonly #counters = new ServerCounters()
+  /** Resumable connections by token (`resume` on). */
+  readonly #resume: ResumeStore | undefined
   readonly #onConnect = new Subscribers<[client: ClientInfo]>()
   readonly #onDisconnect = new Subscribers<[client: ClientInfo, info: ServerDisconnectInfo]>()
   readonly #onRecv: Subscribers<[client: ClientInfo, response: Response]>
@@ -111,6 +114,14 @@ export class Server {
       }
     }
     this.#limits = new Limits(c.limits, this.#logger)
+    this.#resume = c.resume === undefined ? undefined : new ResumeStore(c.resume)
+    if (this.#resume !== undefined) {
+      this.#resume.onAttach = (session, recovered, state) => {
+        const peer = (session as Session).data as Peer
+        peer.recovered = recovered
+        peer.resume = state
+      }
+    }
     this.registry = new MessageTypeRegistry()
     this.#router = new Router<ClientInfo>({
       concurrency: this.config.concurrency,
@@ -249,6 +260,7 @@ export class Server {
         for (const peer of [...this.#peers.values()]) peer.session?.destroy()
         // Messages still waiting behind a busy handler are dropped: the server is shutting down.
         for (const q of queues) q.close()
+        this.#resume?.clear()
         this.#transport = undefined
         this.#address = undefined
         this.#state = 'idle'
@@ -461,6 +473,7 @@ export class Server {
   stats(): ServerStats {
     const s = this.#counters.snapshot(this.#peers.values(), this.#limits.counters)
     s.pluginErrors = this.#pluginHost?.errors ?? 0
+    if (this.#resume !== undefined) s.resume = { ...this.#resume.stats }
     return s
   }
 
@@ -503,7 +516,8 @@ export class Server {
   #senderBackend(): SenderBackend<Peer> {
     return {
       resolve: (target) => this.#peerOf(target),
-      closed: (peer) => peer.conn.closed,
+      // A dropped client whose state is held (or resumed since) still takes sends: kept, then replayed.
+      closed: (peer) => peer.conn.closed && peer.resume?.alive !== true,
       send: (request, peer) => {
         if (peer === undefined) {
           this.#logger.error('server sender: send(request, client) needs a client of this server')
@@ -549,6 +563,7 @@ export class Server {
         ...(this.#encryption === undefined ? {} : { encryption: this.#encryption }),
         ...(this.config.unknownMessageTypes === 'drop' ? { dropUnknownTypes: true } : {}),
         ...(cb.authenticate === undefined ? {} : { authenticate: cb.authenticate }),
+        ...(this.#resume === undefined ? {} : { resume: this.#resume }),
         ...this.#pluginHost?.wire,
         // Lines carry { peer: 'address:port' } through a child logger made on the first line emitted.
         logger: this.#logger,

@@ -138,7 +138,7 @@ describe.each(['1.6', '2'] as const)("a Client 'auto' against a Server '%s'", (p
     // Wire 2 (no HELLO_ACK): hi, echo, ping, pong are all the client sent, each with a 15-byte header.
     if (protocol === '2') expect(client.stats().bytesOut).toBe(4 * 15 + 2 + 7)
     else expect(client.stats().bytesOut).toBeGreaterThan(4 * 22 + 2 + 7)
-    expect(server.stats().messagesIn).toBeGreaterThanOrEqual(4)
+    expect(server.stats().messagesIn).toBeGreaterThanOrEqual(2) // hi and echo (pings count as system frames)
     await client.disconnect()
     await gone.promise
   })

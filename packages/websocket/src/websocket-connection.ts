@@ -210,6 +210,7 @@ export class WebSocketConnection implements Connection {
       checksumErrors: 0,
       unknownTypes: 0,
       overflowRejected: 0,
+      truncatedFrames: 0,
     }
     return this.#stats
   }

@@ -11,6 +11,8 @@ export function newSessionStats(): SessionStats {
   return {
     messagesIn: 0,
     messagesOut: 0,
+    systemIn: 0,
+    systemOut: 0,
     bytesIn: 0,
     bytesOut: 0,
     delivered: 0,

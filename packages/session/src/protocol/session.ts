@@ -11,6 +11,7 @@ import {
   PONG,
   type Request,
   Response,
+  SYSTEM_CODE_MAX,
 } from '@veltix/codec'
 import { type LoggerLike, LogLevel, noopLogger } from '@veltix/logger'
 import type { CloseInfo, Connection, ConnectionHandler, SendResult } from '@veltix/transport'
@@ -26,6 +27,7 @@ import type { HandshakeCapability } from './handshake/capability.js'
 import type { CompressionInit } from './handshake/compression.js'
 import { type DriverHost, HandshakeDriver } from './handshake/driver.js'
 import type { SessionEncryptionInit } from './handshake/encryption.js'
+import type { ResumeHooks, ResumeOptions } from './handshake/resume.js'
 import { Heartbeat } from './heartbeat.js'
 import type { SecureLink } from './secure-link.js'
 import { countDropped, newSessionStats, sharedKeys } from './session-stats.js'
@@ -39,7 +41,8 @@ import type {
 } from './types.js'
 import { Waits } from './waits.js'
 
-export interface SessionInit {
+/** `resume` (see `ResumeOptions`): resumable connections, a server's `ResumeStore` or a client's `ResumeClient`. */
+export interface SessionInit extends ResumeOptions {
   connection: Connection
   role: 'server' | 'client'
   /** Resolves codes to `MessageType` for `Response`; default: the system types only. */
@@ -189,6 +192,9 @@ export class Session {
       }
       next(): void {
         this.s.#hs?.next()
+      }
+      adoptWaits(w: Waits): void {
+        this.s.#waits = w
       }
       fail(error: Error, reason: SessionCloseReason): void {
         this.s.#fail(error, reason)
@@ -399,6 +405,7 @@ export class Session {
     if (r !== 'ok' && r !== 'backpressure') return false
     const st = this.stats
     st.messagesOut++
+    if (request.type.code <= SYSTEM_CODE_MAX) st.systemOut++
     st.bytesOut += this.#hdr + payload.length
     return true
   }
@@ -414,6 +421,7 @@ export class Session {
     if (r === 'ok' || r === 'backpressure') {
       const st = this.stats
       st.messagesOut++
+      if (code <= SYSTEM_CODE_MAX) st.systemOut++
       st.bytesOut += this.#hdr + payload.length
     }
     return r
@@ -522,6 +530,7 @@ export class Session {
     st.messagesIn++
     st.bytesIn += this.#hdr + f.payload.length
     const code = f.code
+    if (code <= SYSTEM_CODE_MAX) st.systemIn++
     // 1. PING: answered at once, at any time, never reaching handlers.
     if (code === PING_CODE) {
       this.sendFrame(PONG_CODE, f.requestId, EMPTY)
@@ -653,6 +662,7 @@ export class Session {
     hs?.finish()
     this.#heartbeat?.cancel()
     this.#heartbeat = undefined
+    if ((this.#secure as ResumeHooks | undefined)?.closing?.(reason, this.#waits)) this.#waits = undefined
     this.#secure?.dispose()
     this.#waits?.failAll(
       () =>

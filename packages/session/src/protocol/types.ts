@@ -31,6 +31,9 @@ export interface SessionStats {
   /** Every frame received / sent, system frames included. */
   messagesIn: number
   messagesOut: number
+  /** Of those, system frames (codes 0–199: HELLO, HELLO_ACK, PING, PONG, AUTH, ...). */
+  systemIn: number
+  systemOut: number
   /** Header + payload bytes. */
   bytesIn: number
   bytesOut: number

@@ -421,8 +421,14 @@ export class SocketConnection extends ConnectionBase implements DecodeTarget, Fl
     this.#chunks = EMPTY_CHUNKS
     this.#slab = undefined
     this.queued = 0
+    if (this.hasPartialFrame()) this.stats.truncatedFrames++
     this.#decoder = undefined
     this.onSocketClosed()
+  }
+
+  /** Hook: part of a frame has arrived and not the rest (what the close cuts off). */
+  protected hasPartialFrame(): boolean {
+    return !this.dropInbound && this.#decoder !== undefined && this.#decoder.bufferedBytes > 0
   }
 
   /** Hook: the socket is gone. The worker core first lets the frames still in its worker arrive. */

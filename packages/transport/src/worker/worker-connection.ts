@@ -280,6 +280,12 @@ export class WorkerConnection extends SocketConnection implements LinkedConnecti
     else this.destroyNow()
   }
 
+  protected override hasPartialFrame(): boolean {
+    const s = this.#in
+    if (s === undefined || s.failed || this.dropInbound) return super.hasPartialFrame()
+    return s.asm !== undefined || s.hdrLen > 0
+  }
+
   protected override onSocketClosed(): void {
     // Frames read before the peer's FIN may still wait for a CRC from the worker: deliver them first.
     const s = this.#in

@@ -1,7 +1,10 @@
 // The stack under injected faults (no resume): through a fault-injecting proxy, on both socket cores.
-// What is proven: 1-byte writes and delays deliver everything in order; a flipped bit is never delivered
-// (CRC, or AEAD with encryption on) and each one is counted; a stalled link is detected by the heartbeat
-// within interval + timeout; a cut mid-frame loses only what was in flight, and the loss shows in stats().
+// What is proven: 1-byte writes and delays deliver everything in order; a flipped payload bit is never
+// delivered (CRC) and each one is counted; with encryption on a bit flipped anywhere is caught (AEAD); without
+// it, a header flip is caught for the code (unknown type), size (over the limit: connection closed) and CRC
+// fields, and NOT for the timestamp and request id (the 1.6.3 CRC covers the payload only: delivered as is);
+// a stalled link is detected by the heartbeat within interval + timeout; a cut mid-frame loses only the cut
+// frame, and every loss is counted: sent = delivered + droppedFrames.truncated, each way.
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   type ClientInfo,
@@ -41,11 +44,14 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('faults on the %s core', (co
     const server = fx.server({ maxWorkers: 1, ...serverInit })
     const atServer: number[] = []
     let serverClient: ClientInfo | undefined
+    let serverConnects = 0
     server.setCallback(Events.ON_CONNECT, (c: ClientInfo) => {
       serverClient = c
+      serverConnects++
     })
     server.setCallback(Events.ON_RECV, (_c: ClientInfo, r: Response) => {
       atServer.push(parse(r.text()))
+      received.push(r)
     })
     await server.start()
     const proxy = new FaultProxy(server.port)
@@ -53,6 +59,7 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('faults on the %s core', (co
     await proxy.listen()
     const client = fx.client(proxy.port, { maxWorkers: 1, ...clientInit })
     const atClient: number[] = []
+    const received: Response[] = []
     const states: DisconnectState[] = []
     client.setCallback(Events.ON_RECV, (r: Response) => {
       atClient.push(parse(r.text()))
@@ -64,7 +71,18 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('faults on the %s core', (co
     await waitFor(() => serverClient !== undefined, 5000, 'server ON_CONNECT')
     const toClient = (n: number): boolean =>
       server.getSender().send(new Request(NUM, body(n)), serverClient!.conn)
-    return { server, client, proxy, atServer, atClient, states, toClient, info: () => serverClient! }
+    return {
+      server,
+      client,
+      proxy,
+      atServer,
+      atClient,
+      received,
+      states,
+      toClient,
+      info: () => serverClient!,
+      serverConnects: () => serverConnects,
+    }
   }
 
   const seq = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
@@ -160,30 +178,106 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('faults on the %s core', (co
     expect(proxy.swallowed.up + proxy.swallowed.down).toBeGreaterThan(0)
   })
 
-  it('cuts mid-frame (no resume): exactly the cut frame is lost, and stats() shows it', async () => {
-    const { server, client, proxy, atServer } = await rig({}, { retry: -1, retryDelay: 10 })
+  // One bit of each header field (client → server, the first of 10 messages), no encryption.
+  const HEADER_FLIPS = [
+    // 200 → 456: by default delivered as code 456 (unknownMessageTypes: 'deliver', as the reference) ...
+    { field: 'code', byte: 0, bit: 0, caught: undefined, drop: false },
+    // ... dropped and counted when the server declares its types and drops the rest
+    { field: 'code', byte: 0, bit: 0, caught: 'unknownType', drop: true },
+    { field: 'size', drop: false, byte: 2, bit: 7, caught: 'other' }, // + 2 GiB: over maxMessageSize, fatal
+    { field: 'crc', drop: false, byte: 6, bit: 3, caught: 'checksum' },
+    { field: 'timestamp', drop: false, byte: 12, bit: 7, caught: undefined }, // ± ~35 years
+    { field: 'requestId', drop: false, byte: 21, bit: 0, caught: undefined },
+  ] as const
+  it.each(HEADER_FLIPS)(
+    'a header flip in $field (no encryption, drop unknown: $drop): caught as $caught',
+    async (h) => {
+      const { server, client, proxy, atServer, received, states, info } = await rig(
+        h.drop ? { unknownMessageTypes: 'drop' } : {},
+      )
+      server.registerMessageType(NUM)
+      proxy.set('up', { flip: { every: 1, region: 'any', at: { byte: h.byte, bit: h.bit }, max: 1 } })
+      const sent = Array.from({ length: 10 }, (_, i) => new Request(NUM, body(i)))
+      for (const r of sent) expect(client.send(r)).toBe(true)
+      const dropped = (): number => server.stats().droppedFrames[h.caught ?? 'checksum'] ?? 0
+      if (h.field === 'size') {
+        // fatal: the connection is closed with a typed error, the rest of its input ignored
+        await waitFor(() => states.length === 1, 5000, 'the close')
+        expect(dropped()).toBe(1)
+        expect(atServer).toEqual([])
+        return
+      }
+      await waitFor(() => atServer.at(-1) === 9, 5000, 'the last message')
+      expect(proxy.flips.up).toHaveLength(1)
+      if (h.caught !== undefined) {
+        // caught: the flipped frame alone is dropped and counted; the connection and the others are unaffected
+        expect(info().stats().droppedFrames[h.caught]).toBe(1)
+        expect(atServer).toEqual(seq(10).slice(1))
+        expect(states).toHaveLength(0)
+        return
+      }
+      // not caught on the 1.6.3 wire: delivered, intact payload, with the flipped header field
+      expect(atServer).toEqual(seq(10))
+      expect(Object.values(server.stats().droppedFrames).every((v) => v === 0)).toBe(true)
+      if (h.field === 'code') expect(received[0]!.type.code).toBe(456)
+      else if (h.field === 'timestamp')
+        expect(Math.abs(received[0]!.timestamp - Date.now())).toBeGreaterThan(86_400_000)
+      else expect(received[0]!.requestId).not.toEqual(sent[0]!.requestId)
+    },
+  )
+
+  it('cuts mid-frame (no resume), both ways: only the cut frames are lost, and each loss is counted', async () => {
+    const { server, client, proxy, atServer, atClient, toClient, serverConnects } = await rig(
+      {},
+      { retry: -1, retryDelay: 10 },
+    )
     let connects = 0
     client.setCallback(Events.ON_CONNECT, () => {
       connects++
     })
-    const CUTS = 6
-    const cutOnes: number[] = []
-    let n = 0
+    const CUTS = 6 // even ones client → server, odd ones server → client
+    const cutUp: number[] = []
+    const cutDown: number[] = []
+    let up = 0
+    let down = 0
     for (let cut = 0; cut < CUTS; cut++) {
-      for (let i = 0; i < 20; i++) expect(client.send(new Request(NUM, body(n++)))).toBe(true)
-      await waitFor(() => atServer.at(-1) === n - 1, 10_000, 'the batch') // the link is flowing
-      proxy.cutMidFrame('up')
-      cutOnes.push(n)
-      expect(client.send(new Request(NUM, body(n++)))).toBe(true) // accepted: the client cannot know yet
-      await waitFor(() => connects > cut, 10_000, 'reconnected')
+      for (let i = 0; i < 20; i++) {
+        expect(client.send(new Request(NUM, body(up++)))).toBe(true)
+        expect(toClient(down++)).toBe(true)
+      }
+      await waitFor(() => atServer.at(-1) === up - 1 && atClient.at(-1) === down - 1, 10_000, 'the batch')
+      if (cut % 2 === 0) {
+        proxy.cutMidFrame('up')
+        cutUp.push(up)
+        expect(client.send(new Request(NUM, body(up++)))).toBe(true) // accepted: the client cannot know yet
+      } else {
+        proxy.cutMidFrame('down')
+        cutDown.push(down)
+        expect(toClient(down++)).toBe(true)
+      }
+      await waitFor(() => connects > cut && serverConnects() > cut + 1, 10_000, 'reconnected')
     }
-    for (let i = 0; i < 20; i++) client.send(new Request(NUM, body(n++)))
-    await waitFor(() => atServer.at(-1) === n - 1, 10_000, 'the last message')
+    for (let i = 0; i < 20; i++) {
+      client.send(new Request(NUM, body(up++)))
+      toClient(down++)
+    }
+    await waitFor(() => atServer.at(-1) === up - 1 && atClient.at(-1) === down - 1, 10_000, 'the last ones')
     expect(proxy.cuts).toBe(CUTS)
     expect(client.stats().reconnects).toBe(CUTS)
     // in order, never twice, never corrupted (parse); the only gaps are the frames cut in half
-    expect(atServer).toEqual(seq(n).filter((i) => !cutOnes.includes(i)))
-    // none silent: what the client counted as sent and the server never counted as received is the loss
-    expect(client.stats().messagesOut - server.stats().messagesIn).toBe(CUTS)
+    expect(atServer).toEqual(seq(up).filter((i) => !cutUp.includes(i)))
+    expect(atClient).toEqual(seq(down).filter((i) => !cutDown.includes(i)))
+    const cs = client.stats()
+    const ss = server.stats()
+    // exact application counts (system frames — HELLO, HELLO_ACK — are not messages)
+    expect(cs.messagesOut).toBe(up)
+    expect(ss.messagesOut).toBe(down)
+    expect(ss.messagesIn).toBe(atServer.length)
+    expect(cs.messagesIn).toBe(atClient.length)
+    // none silent: sent = delivered + counted loss, each way, on the side that received the half frame
+    expect(ss.droppedFrames.truncated).toBe(cutUp.length)
+    expect(cs.droppedFrames.truncated).toBe(cutDown.length)
+    expect(up).toBe(atServer.length + ss.droppedFrames.truncated!)
+    expect(down).toBe(atClient.length + cs.droppedFrames.truncated!)
   })
 })

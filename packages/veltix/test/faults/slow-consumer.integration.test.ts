@@ -1,6 +1,6 @@
 // A client that completes the handshake and then stops reading, while others receive broadcasts: its
 // outbound queue stops at the transport's bound (maxQueuedBytes, 32 MiB by default; overflowPolicy 'error'),
-// past it the slow one is skipped (broadcast's count says so), and the others get everything without a stall.
+// past it the slow one is skipped (broadcast's count and stats().sendQueueFull say so), and the others get everything without a stall.
 import net from 'node:net'
 import { encodeFrame, encodeHelloPayload, HELLO_ACK } from '@veltix/codec'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -78,5 +78,10 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('a slow consumer on the %s c
     const given = (total - skipped) * (SIZE + 22)
     expect(given).toBeLessThan(32 * 1024 * 1024 + 16 * 1024 * 1024)
     expect(server.stats().clients).toBe(3) // policy 'error': skipped, not closed
+    // none silent: every skip is counted in stats(), on the server and on the slow one's ClientInfo
+    expect(server.stats().sendQueueFull).toBe(skipped)
+    const slow = server.getAllClients().find((c) => c.stats().sendQueueFull > 0)
+    expect(slow?.stats().sendQueueFull).toBe(skipped)
+    expect(server.stats().messagesOut).toBe(accepted.reduce((a, n) => a + n, 0))
   }, 60_000)
 })

@@ -16,6 +16,8 @@ export interface FlipRule {
   codes?: (code: number) => boolean
   /** `'payload'`: a bit of the payload (CRC-covered); `'any'`: any bit of the frame. */
   region: 'payload' | 'any'
+  /** Aim at one bit instead of a random one: byte offset in the frame (0–21 = header), bit 0–7. */
+  at?: { byte: number; bit: number }
   /** Stop after this many flips (default: no limit). */
   max?: number
 }
@@ -80,8 +82,8 @@ class Pipe {
     if (f !== undefined && (f.codes ?? ((c: number) => c >= 200))(code) && (f.max ?? Infinity) > 0) {
       if (++this.#seen % f.every === 0 && (f.region === 'any' || frame.length > HEADER)) {
         const lo = f.region === 'payload' ? HEADER : 0
-        const at = lo + Math.floor(Math.random() * (frame.length - lo))
-        frame[at]! ^= 1 << Math.floor(Math.random() * 8)
+        const at = f.at?.byte ?? lo + Math.floor(Math.random() * (frame.length - lo))
+        frame[at]! ^= 1 << (f.at?.bit ?? Math.floor(Math.random() * 8))
         if (f.max !== undefined) f.max--
         this.proxy.flips[this.dir].push({ code, at })
       }

@@ -3,15 +3,22 @@ import { type AuthOptions, authentication } from './auth.js'
 import type { CapabilityFactory, HandshakeCapability } from './capability.js'
 import { type CompressionOptions, compression } from './compression.js'
 import { type EncryptionOptions, encryption } from './encryption.js'
+import { type ResumeOptions, resume } from './resume.js'
 
 /** The session options the capabilities read (a `SessionInit` has them all). @internal */
-export type CapabilitiesInit = EncryptionOptions & AuthOptions<unknown> & CompressionOptions
+export type CapabilitiesInit = EncryptionOptions & AuthOptions<unknown> & CompressionOptions & ResumeOptions
 
 /**
  * The handshake's capabilities, in the order their phases run (encryption first: authentication's token then
  * travels sealed). Adding one: a file beside this one, and a line here. @internal
  */
-const CAPABILITIES: readonly CapabilityFactory<CapabilitiesInit>[] = [encryption, authentication, compression]
+const CAPABILITIES: readonly CapabilityFactory<CapabilitiesInit>[] = [
+  encryption,
+  authentication,
+  compression,
+  // last: its link is the outermost one (it keeps frames before compression and sealing)
+  resume,
+]
 
 const NONE: readonly HandshakeCapability[] = []
 

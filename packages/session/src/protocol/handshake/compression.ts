@@ -1,14 +1,14 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import {
-  type CodecError,
   DEFAULT_MAX_MESSAGE_SIZE,
   type Frame,
   HEADER_SIZE,
   MessageType,
   readFrameHeader,
 } from '@veltix/codec'
-import type { CloseInfo, Connection, ConnectionHandler, SendResult } from '@veltix/transport'
+import type { Connection, ConnectionHandler, SendResult } from '@veltix/transport'
 import { SessionError } from '../../errors.js'
+import { WrappingLink } from '../link-base.js'
 import type { SecureLink } from '../secure-link.js'
 import type { CapabilityFactory, HandshakeCapability, HandshakeContext } from './capability.js'
 
@@ -114,61 +114,18 @@ class Compression implements HandshakeCapability {
 type Host = Pick<HandshakeContext, 'fail'>
 
 /** A `Connection` around the session's current one that compresses and inflates frames. @internal */
-export class CompressionLink implements Connection {
-  readonly inner: Connection
+export class CompressionLink extends WrappingLink {
   readonly #host: Host
   readonly #threshold: number
   readonly #level: number
   readonly #max: number
-  #handler: ConnectionHandler | undefined = undefined
 
   constructor(inner: Connection, host: Host, threshold: number, level: number, max: number) {
-    this.inner = inner
+    super(inner)
     this.#host = host
     this.#threshold = threshold
     this.#level = level
     this.#max = max
-  }
-
-  get id(): number {
-    return this.inner.id
-  }
-  get remoteAddress(): string {
-    return this.inner.remoteAddress
-  }
-  get remotePort(): number {
-    return this.inner.remotePort
-  }
-  get remoteFamily(): string {
-    return this.inner.remoteFamily
-  }
-  get localAddress(): string {
-    return this.inner.localAddress
-  }
-  get localPort(): number {
-    return this.inner.localPort
-  }
-  get closed(): boolean {
-    return this.inner.closed
-  }
-  get bufferedAmount(): number {
-    return this.inner.bufferedAmount
-  }
-  get stats(): Connection['stats'] {
-    return this.inner.stats
-  }
-  get encrypted(): boolean {
-    return this.inner.encrypted === true
-  }
-  /** The secure link's channel when one is inside (the session reads it for `encrypted`, `peerIdentity`). */
-  get channel(): SecureLink['channel'] {
-    return (this.inner as Partial<SecureLink>).channel
-  }
-
-  setHandler(handler: ConnectionHandler): void {
-    const first = this.#handler === undefined
-    this.#handler = handler
-    if (first) this.inner.setHandler(new InnerSide(this, handler))
   }
 
   send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult {
@@ -193,22 +150,6 @@ export class CompressionLink implements Connection {
       }
     }
     return this.inner.sendEncoded(frames)
-  }
-
-  close(): Promise<void> {
-    return this.inner.close()
-  }
-
-  destroy(error?: Error): void {
-    this.inner.destroy(error)
-  }
-
-  sendCloseNotify(): boolean {
-    return (this.inner as Partial<SecureLink>).sendCloseNotify?.() === true
-  }
-
-  dispose(): void {
-    ;(this.inner as Partial<SecureLink>).dispose?.()
   }
 
   /** A frame from the inner connection: a compressed one is inflated (bounded), others pass. */
@@ -239,26 +180,5 @@ export class CompressionLink implements Connection {
     }
     const code = (p[0]! << 8) | p[1]!
     handler.frame({ code, requestId: f.requestId, timestamp: f.timestamp, payload })
-  }
-}
-
-class InnerSide implements ConnectionHandler {
-  readonly link: CompressionLink
-  readonly handler: ConnectionHandler
-  constructor(link: CompressionLink, handler: ConnectionHandler) {
-    this.link = link
-    this.handler = handler
-  }
-  frame(f: Frame): void {
-    this.link.receive(f, this.handler)
-  }
-  decodeError(e: CodecError): void {
-    this.handler.decodeError?.(e)
-  }
-  drain(): void {
-    this.handler.drain?.()
-  }
-  close(info: CloseInfo): void {
-    this.handler.close(info)
   }
 }

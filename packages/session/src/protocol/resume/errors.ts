@@ -20,3 +20,12 @@ export class ResumeExpiredError extends SessionError {
     this.code = 'VELTIX_ERR_RESUME_EXPIRED'
   }
 }
+
+/** A resume frame that breaks the protocol (bad length, an ack past what was sent): the connection is closed. */
+export class ResumeProtocolError extends SessionError {
+  constructor(message: string) {
+    super(`resume protocol: ${message}`)
+    this.name = 'ResumeProtocolError'
+    this.code = 'VELTIX_ERR_RESUME_PROTOCOL'
+  }
+}

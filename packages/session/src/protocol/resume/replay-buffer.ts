@@ -1,22 +1,30 @@
 import { ResumeBufferFullError } from './errors.js'
 
+const EMPTY = new Uint8Array(0)
+
 /**
  * What one side sent and the peer has not acknowledged, for replay after a reconnect. Application frames are
  * numbered implicitly (TCP keeps them in order, so both sides count the same way): the n-th frame sent is
  * sequence n (from 1). Acks are cumulative: `ack(n)` releases every frame up to n. Bounded in bytes; a push
  * over the bound throws `ResumeBufferFullError` (the caller cuts the connection and counts it).
  *
- * A ring of encoded frames (the exact bytes that went out, so a replay costs no re-encoding).
+ * Parallel arrays of code, request id and payload (no object per message): a replay encodes them again.
+ * Each kept frame counts `payload.length + overhead` bytes (the link passes the 22-byte header).
  */
 export class ReplayBuffer {
   #frames: Uint8Array[] = []
+  #codes: number[] = []
+  #ids: number[] = []
   #head = 0 // index of the oldest kept frame in #frames
   #firstSeq = 1 // sequence number of #frames[#head]
   #bytes = 0
   /** Frames pushed over the bound (the connection was cut for each). */
   overflows = 0
 
-  constructor(readonly maxBytes: number) {}
+  constructor(
+    readonly maxBytes: number,
+    readonly overhead = 0,
+  ) {}
 
   /** Sequence number of the last frame pushed (0 before any). */
   get lastSeq(): number {
@@ -37,28 +45,43 @@ export class ReplayBuffer {
   }
 
   /** Keeps `frame` (not copied: the caller hands over bytes it will not reuse); returns its sequence number. */
-  push(frame: Uint8Array): number {
-    if (this.#bytes + frame.length > this.maxBytes) {
+  push(frame: Uint8Array, code = 0, requestId = 0): number {
+    const n = frame.length + this.overhead
+    if (this.#bytes + n > this.maxBytes) {
       this.overflows++
-      throw new ResumeBufferFullError(this.#bytes + frame.length, this.maxBytes)
+      throw new ResumeBufferFullError(this.#bytes + n, this.maxBytes)
     }
     this.#frames.push(frame)
-    this.#bytes += frame.length
+    this.#codes.push(code)
+    this.#ids.push(requestId)
+    this.#bytes += n
     return this.lastSeq
+  }
+
+  /** Takes back the frame just pushed (its send was refused: it never went out, so it has no number). */
+  dropLast(): void {
+    if (this.length === 0) return
+    this.#codes.pop()
+    this.#ids.pop()
+    this.#bytes -= this.#frames.pop()!.length + this.overhead
   }
 
   /** The peer has everything up to `seq` (cumulative; stale or repeated acks are ignored). False: an ack past what was sent. */
   ack(seq: number): boolean {
     if (seq > this.lastSeq) return false
+    const frames = this.#frames
     while (this.#firstSeq <= seq) {
-      this.#bytes -= this.#frames[this.#head]!.length
-      this.#frames[this.#head] = EMPTY
+      this.#bytes -= frames[this.#head]!.length + this.overhead
+      frames[this.#head] = EMPTY
       this.#head++
       this.#firstSeq++
     }
     // compact now and then, not on every ack
-    if (this.#head > 1024 && this.#head * 2 > this.#frames.length) {
-      this.#frames = this.#frames.slice(this.#head)
+    if (this.#head > 1024 && this.#head * 2 > frames.length) {
+      const h = this.#head
+      this.#frames = frames.slice(h)
+      this.#codes = this.#codes.slice(h)
+      this.#ids = this.#ids.slice(h)
       this.#head = 0
     }
     return true
@@ -73,16 +96,33 @@ export class ReplayBuffer {
     return this.#frames.slice(this.#head + (seq - this.acked))
   }
 
+  /**
+   * Hands each frame after `seq` to `send(code, requestId, payload)` in order, until it returns false. Returns
+   * how many went; undefined when the peer claims less than it acknowledged (no replay is possible).
+   */
+  replaySince(
+    seq: number,
+    send: (code: number, requestId: number, payload: Uint8Array) => boolean,
+  ): number | undefined {
+    if (seq < this.acked || seq > this.lastSeq) return undefined
+    let n = 0
+    for (let i = this.#head + (seq - this.acked); i < this.#frames.length; i++) {
+      if (!send(this.#codes[i]!, this.#ids[i]!, this.#frames[i]!)) break
+      n++
+    }
+    return n
+  }
+
   /** Forget everything (a fresh start: `recovered: false`). */
   clear(): void {
     this.#frames = []
+    this.#codes = []
+    this.#ids = []
     this.#head = 0
     this.#firstSeq = 1
     this.#bytes = 0
   }
 }
-
-const EMPTY = new Uint8Array(0)
 
 /**
  * The receiving side's count: how many application frames were delivered, and the drop of a replayed one
@@ -114,36 +154,43 @@ export class InboundSequence {
 }
 
 /**
- * When to send a cumulative ack: after `every` delivered frames or `delayMs` after the first unacked one,
- * whichever comes first — never one ack frame per message. `send(n)` is called with the count to ack.
+ * When to send a cumulative ack: after `every` delivered frames, or `everyBytes` of them (so a peer with a
+ * small `maxBufferedBytes` is released in time), or `delayMs` after the first unacked one, whichever comes
+ * first — never one ack frame per message. `send()` is called to ack what was delivered.
  */
 export class AckScheduler {
   #pending = 0
+  #bytes = 0
   #timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     readonly send: () => void,
-    readonly every = 64,
+    readonly every = 1024,
     readonly delayMs = 50,
+    readonly everyBytes = 64 * 1024,
   ) {}
 
-  /** One more frame delivered. */
-  delivered(): void {
-    if (++this.#pending >= this.every) {
+  /** One more frame delivered (`bytes` of it). */
+  delivered(bytes = 0): void {
+    this.#bytes += bytes
+    if (++this.#pending >= this.every || this.#bytes >= this.everyBytes) {
       this.flush()
       return
     }
     if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.flush(), this.delayMs)
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined
+        this.flush()
+      }, this.delayMs)
       this.#timer.unref?.()
     }
   }
 
+  /** Acks what is pending now. An armed timer stays (clearing it costs more than letting it find nothing). */
   flush(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = undefined
     if (this.#pending === 0) return
     this.#pending = 0
+    this.#bytes = 0
     this.send()
   }
 
@@ -151,5 +198,6 @@ export class AckScheduler {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
     this.#pending = 0
+    this.#bytes = 0
   }
 }
