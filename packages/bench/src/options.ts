@@ -35,6 +35,7 @@ import {
   QUICK_WORKER_FRAMES,
 } from './constants.js'
 import { UsageError } from './errors.js'
+import { DEFAULT_SOAK, type SoakOptions } from './soak.js'
 
 /** The workloads, in the order a full run executes them. */
 export const WORKLOADS = [
@@ -111,6 +112,8 @@ export interface CliOptions {
   help: boolean
   /** `--compare` alone with `--against new.json`: compare two files without running anything. */
   against: string | undefined
+  /** `--soak SECONDS` (with `--soak-clients`, `--resume`): the soak run instead of the workloads. */
+  soak: SoakOptions | undefined
 }
 
 /** Fills every field of BenchOptions from its default (or its `--quick` default). */
@@ -224,6 +227,9 @@ invocation and reports Veltix's figures as ratios of the baseline's.
   --html FILE          write a self-contained HTML report with charts
   --heap-breakdown     memory: what a connection costs, per constructor (heap snapshots)
   --cpu-prof DIR       write V8 CPU profiles of the child processes to DIR and print the top functions
+  --soak S             the soak run alone: S seconds of numbered messages through random faults (see README)
+  --soak-clients N     soak: clients (default ${DEFAULT_SOAK.clients}, over ${DEFAULT_SOAK.processes} processes)
+  --resume             soak: resumable connections on (resume: true / server resume: {...})
   --json               print the results as JSON instead of the table
   -h, --help           this text`
 
@@ -307,6 +313,22 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     threshold,
     json: v.json ?? false,
     help: v.help ?? false,
+    soak: v.soak === undefined ? undefined : soakOptions(v),
+  }
+}
+
+function soakOptions(v: { soak?: string; 'soak-clients'?: string; resume?: boolean }): SoakOptions {
+  const seconds = num('--soak', v.soak!)
+  const clients =
+    v['soak-clients'] === undefined ? DEFAULT_SOAK.clients : int('--soak-clients', v['soak-clients'])
+  if (!(seconds > 0)) throw new UsageError(`--soak needs seconds > 0, got ${v.soak}`)
+  if (!(clients > 0)) throw new UsageError(`--soak-clients needs N > 0, got ${v['soak-clients']}`)
+  return {
+    ...DEFAULT_SOAK,
+    seconds,
+    clients,
+    processes: Math.min(DEFAULT_SOAK.processes, clients),
+    resume: v.resume ?? false,
   }
 }
 
@@ -341,6 +363,9 @@ const SPEC = {
   'broadcast-messages': { type: 'string' },
   'scale-connections': { type: 'string' },
   'worker-frames': { type: 'string' },
+  soak: { type: 'string' },
+  'soak-clients': { type: 'string' },
+  resume: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const

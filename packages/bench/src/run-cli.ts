@@ -9,6 +9,7 @@ import { renderHtml } from './report/html.js'
 import { renderSummary } from './report/summary.js'
 import { loadResults, saveResults } from './results-file.js'
 import { runBench } from './run.js'
+import { ResumeUnavailableError, renderSoak, runSoak } from './soak.js'
 
 export interface CliIo {
   stdout: Writable
@@ -33,6 +34,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0
   }
   try {
+    if (cli.soak !== undefined) {
+      const s = await runSoak(cli.soak, (line) => io.stderr.write(`${line}\n`))
+      io.stdout.write(cli.json ? `${JSON.stringify(s, null, 2)}\n` : `\n${renderSoak(s)}\n`)
+      return 0
+    }
     if (cli.compare !== undefined && cli.against !== undefined) {
       const [a, b] = await Promise.all([loadResults(cli.compare), loadResults(cli.against)])
       io.stdout.write(`${renderComparison(compareResults(a, b, cli.threshold))}\n`)
@@ -62,6 +68,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     const e = err as Error
     io.stderr.write(`${e.name}: ${e.message}\n`)
-    return err instanceof ResultsFormatError ? 2 : 1
+    return err instanceof ResultsFormatError || err instanceof ResumeUnavailableError ? 2 : 1
   }
 }

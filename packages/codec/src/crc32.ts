@@ -1,4 +1,5 @@
 import * as zlib from 'node:zlib'
+import { instantiateWasmCrc32, WASM_CRC32_MAX_INPUT } from './crc32-wasm.js'
 
 /**
  * Payloads shorter than this are checksummed in JS: a call into zlib costs more than the JS loop for them
@@ -27,6 +28,12 @@ function makeTables(): Int32Array {
 // Built at load (about 30 µs) rather than on first use: a constant lets the hot loop skip a check.
 const TABLES = makeTables()
 
+/** The WASM kernel (crc32-wasm.ts), or undefined where WebAssembly is unavailable: then the JS loops below. */
+const wasm = instantiateWasmCrc32(TABLES)
+
+/** Whether short inputs are checksummed by the embedded WebAssembly kernel (else by the JS slice-by-16). */
+export const wasmCrc32 = wasm !== undefined
+
 /**
  * CRC-32 of `bytes[start, end)` continued from `previous`, read through `view`, a DataView over exactly
  * the bytes of `bytes` (the decoder keeps one per chunk, so checking a frame allocates nothing). Returned as
@@ -40,6 +47,8 @@ export function crc32Range(
   end: number,
   previous = 0,
 ): number {
+  if (wasm !== undefined && end - start <= WASM_CRC32_MAX_INPUT)
+    return wasm(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start), previous)
   const t = TABLES
   let crc = ~previous
   let i = start
@@ -87,6 +96,12 @@ export function crc32TableI32(data: Uint8Array, previous: number): number {
   // Bytes are assembled by hand rather than read through a DataView: a DataView made per call cost about
   // three times the checksum of a short payload (payloads rarely share a buffer, so one cannot be cached).
   // The decoder, which reads many frames out of one chunk, keeps a view per chunk and uses crc32Range.
+  if (wasm !== undefined && data.length <= WASM_CRC32_MAX_INPUT) return wasm(data, previous)
+  return crc32JsI32(data, previous)
+}
+
+/** The JS slice-by-16 kernel alone (where WebAssembly is unavailable; exported for its tests). */
+export function crc32JsI32(data: Uint8Array, previous: number): number {
   const t = TABLES
   const b = data
   let crc = ~previous

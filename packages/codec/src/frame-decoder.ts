@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE } from './constants.js'
-import { crc32I32, crc32Range, NATIVE_CRC32_THRESHOLD } from './crc32.js'
+import { crc32I32, crc32Range, NATIVE_CRC32_THRESHOLD, wasmCrc32 } from './crc32.js'
 import {
   ChecksumMismatchError,
   type CodecError,
@@ -131,7 +131,8 @@ export class FrameDecoder {
             actual = 0
           } else {
             payload = new Uint8Array(c.buffer, c.byteOffset + start, size)
-            if (size >= NATIVE_CRC32_THRESHOLD) actual = crc32I32(payload)
+            // The WASM kernel reads a copy of the payload, so the view made anyway is what it takes.
+            if (size >= NATIVE_CRC32_THRESHOLD || wasmCrc32) actual = crc32I32(payload)
             else {
               if (this.#viewOf !== c) {
                 this.#viewOf = c

@@ -1,7 +1,17 @@
 import * as zlib from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { crc32, crc32Table, nativeCrc32 } from '../src/crc32.js'
+import {
+  crc32,
+  crc32JsI32,
+  crc32Range,
+  crc32Table,
+  crc32TableI32,
+  nativeCrc32,
+  wasmCrc32,
+  zlibCrc32,
+} from '../src/crc32.js'
+import { CRC32_WASM } from '../src/crc32-wasm.js'
 
 const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'))
 
@@ -83,4 +93,50 @@ function bitwiseCrc32(data: Uint8Array): number {
     for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1
   }
   return (crc ^ 0xffffffff) >>> 0
+}
+
+describe('CRC-32 kernels (WASM, JS slice-by-16, zlib)', () => {
+  it('embeds exactly the module scripts/crc32-wasm-gen.mjs produces', async () => {
+    // @ts-expect-error: a plain .mjs script without types
+    const { WASM } = await import('../scripts/crc32-wasm-gen.mjs')
+    expect(Array.from(CRC32_WASM)).toEqual(Array.from(WASM as Uint8Array))
+  })
+
+  it('uses the WASM kernel on this Node', () => {
+    expect(wasmCrc32).toBe(true)
+  })
+
+  it('WASM, JS and zlib agree on every length 0..300 at every offset 0..3, continued or not', () => {
+    const buf = new Uint8Array(310)
+    let x = 0x12345678
+    for (let i = 0; i < buf.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0
+      buf[i] = x >>> 24
+    }
+    for (let off = 0; off < 4; off++) {
+      for (let len = 0; len <= 300; len++) {
+        const data = buf.subarray(off, off + len)
+        const expected = crc32Js(data)
+        expect(crc32TableI32(data, 0) >>> 0).toBe(expected)
+        expect(crc32JsI32(data, 0) >>> 0).toBe(expected)
+        const view = new DataView(buf.buffer)
+        expect(crc32Range(buf, view, off, off + len) >>> 0).toBe(expected)
+        const cut = len >> 1
+        expect(crc32TableI32(data.subarray(cut), crc32TableI32(data.subarray(0, cut), 0)) >>> 0).toBe(
+          expected,
+        )
+        if (zlibCrc32 !== undefined) expect(zlibCrc32(data) >>> 0).toBe(expected)
+      }
+    }
+  })
+})
+
+/** Bit-at-a-time reference CRC-32 (no table), the definition. */
+function crc32Js(data: Uint8Array): number {
+  let c = 0xffffffff
+  for (const b of data) {
+    c ^= b
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  }
+  return (c ^ 0xffffffff) >>> 0
 }

@@ -15,6 +15,13 @@ export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024
 export const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024
 /** Default policy when a send would exceed the hard cap: reject that send, keep the connection. */
 export const DEFAULT_OVERFLOW_POLICY: 'error' | 'close' = 'error'
+/**
+ * Listen backlog (the kernel's queue of connections accepted by TCP and not yet by Node) when `backlog` is
+ * not given. Node's own default, 511, overflows when thousands of clients connect at once: Linux then drops
+ * the client's final ACK, and a client whose socket is established but whose server side never is waits
+ * for a HELLO that never comes. The kernel caps it at `net.core.somaxconn` (4096 on Linux >= 5.4).
+ */
+export const DEFAULT_BACKLOG = 4096
 /** Default host of a server transport. */
 export const DEFAULT_HOST = '0.0.0.0'
 /**

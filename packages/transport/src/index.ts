@@ -40,6 +40,7 @@ export type {
 } from './connection.js'
 // The defaults a user sees (internal tunings stay internal: see the README).
 export {
+  DEFAULT_BACKLOG,
   DEFAULT_BUFFER_SIZE,
   DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_CONNECT_TIMEOUT,

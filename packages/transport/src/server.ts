@@ -3,7 +3,7 @@ import * as tls from 'node:tls'
 import { FrameTooLargeError, HEADER_SIZE, writeFrame } from '@veltix/codec'
 import type { Connection } from './connection.js'
 import type { ConnectionBase } from './connection-base.js'
-import { DEFAULT_HOST } from './constants.js'
+import { DEFAULT_BACKLOG, DEFAULT_HOST } from './constants.js'
 import { createRuntime } from './core.js'
 import { AbortError, ListenError, MaxConnectionsError, TransportStateError } from './errors.js'
 import type { SocketConnection } from './loop/socket-connection.js'
@@ -31,6 +31,7 @@ type State = 'idle' | 'starting' | 'listening' | 'closing' | 'closed'
 class SocketServerTransport implements ServerTransport {
   readonly #init: ServerTransportInit
   readonly #opts: ResolvedOptions
+  readonly #backlog: number
   readonly #conns = new Set<SocketConnection>()
   readonly #refused = new Set<net.Socket>()
   /** TLS: TCP sockets whose handshake is not done yet (closed by `close()`; they are not connections yet). */
@@ -53,6 +54,11 @@ class SocketServerTransport implements ServerTransport {
   constructor(init: ServerTransportInit) {
     this.#init = init
     this.#opts = resolveOptions(init)
+    const backlog = init.backlog ?? DEFAULT_BACKLOG
+    if (!Number.isInteger(backlog) || backlog < 1) {
+      throw new RangeError(`backlog must be a positive integer, got ${String(init.backlog)}`)
+    }
+    this.#backlog = backlog
   }
 
   get listening(): boolean {
@@ -133,7 +139,7 @@ class SocketServerTransport implements ServerTransport {
       }
       signal?.addEventListener('abort', onAbort, { once: true })
       server.once('error', onError)
-      server.listen({ host, port }, () => {
+      server.listen({ host, port, backlog: this.#backlog }, () => {
         signal?.removeEventListener('abort', onAbort)
         server.off('error', onError)
         server.on('error', (err) => this.#opts.logger.error('transport: server error', { error: err }))

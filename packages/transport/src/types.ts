@@ -114,6 +114,11 @@ export interface ServerTransportInit extends TransportInit {
   refusal?: (reason: string) => Uint8Array
   /** Serve TLS instead of plain TCP (node:tls). */
   tls?: ServerTlsOptions
+  /**
+   * Length of the kernel's queue of connections not yet accepted (`server.listen({ backlog })`); default
+   * `DEFAULT_BACKLOG` (4096). Linux silently caps it at `net.core.somaxconn`.
+   */
+  backlog?: number
 }
 
 export interface ClientTransportInit extends TransportInit {

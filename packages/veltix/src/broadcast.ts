@@ -6,7 +6,7 @@ import {
   type Request,
   WIRE2_HEADER_SIZE,
 } from '@veltix/codec'
-import type { Peer } from './peer.js'
+import type { Peer, PeerOutbound } from './peer.js'
 
 /**
  * Sends one request to many peers (internal; the server's `broadcast`). The frame is encoded once, in the
@@ -21,6 +21,7 @@ export function broadcast(
   request: Request,
   peers: Peer[],
   maxMessageSize: number,
+  outbound: PeerOutbound,
   protocol: '1.6' | '2' = '1.6',
 ): number {
   const code = request.type.code
@@ -33,12 +34,16 @@ export function broadcast(
     ? encodeWire2Frame({ code, requestId, payload })
     : encodeFrame({ code, requestId, payload })
   let accepted = 0
+  const out = outbound.plugins
   for (const p of peers) {
     const s = p.session
     if (s === undefined) continue
     const linked = wire2 && (s.encrypted || s.sharedCapabilities.size > 0 || s.wire !== '2')
     const r = linked ? s.sendFrame(code, requestId, payload) : s.sendEncoded(frame)
-    if (r === 'ok' || r === 'backpressure') accepted++
+    if (r === 'ok' || r === 'backpressure') {
+      accepted++
+      if (out !== undefined) out.sent(request, p.info)
+    }
   }
   return accepted
 }

@@ -47,6 +47,8 @@ let liveConnection: (c: Client) => Connection | null
 /** The client's `Sender` backend: one small object rather than three closures per client. */
 class ClientBackend implements SenderBackend<Connection> {
   readonly client: Client
+  /** The plugins while one has an outbound hook: the one field the send paths test. */
+  plugins: PluginHost<null> | undefined = undefined
   readonly #rc: Reconnector
   readonly #logger: LoggerLike
   constructor(client: Client, rc: Reconnector, logger: LoggerLike) {
@@ -65,14 +67,19 @@ class ClientBackend implements SenderBackend<Connection> {
   // The send path calls the reconnector directly: one call level less keeps V8 inlining down to the codec.
   send(request: Request): boolean {
     try {
-      return this.#rc.send(request)
+      const ok = this.#rc.send(request)
+      if (ok && this.plugins !== undefined) this.plugins.sent(request, null)
+      return ok
     } catch (error) {
       if (!(error instanceof NotConnectedError)) this.#logger.warning(`send: ${(error as Error).message}`)
       return false
     }
   }
   broadcast(request: Request, to: Connection[]): number {
-    return clientBroadcast(this.client, request, to)
+    const n = clientBroadcast(this.client, request, to)
+    const out = this.plugins
+    if (out !== undefined) for (let i = 0; i < n; i++) out.sent(request, null)
+    return n
   }
   defaultTargets(): Connection[] {
     const conn = liveConnection(this.client)
@@ -100,6 +107,7 @@ export class Client {
   readonly #router: Router<Client>
   readonly #logger: LoggerLike
   readonly #sender: Sender
+  readonly #backend: ClientBackend
   readonly #rc: Reconnector
   /** The dispatch queue of `#queueSession` (one session at a time is live: no map per client). */
   #queue: DispatchQueue | undefined
@@ -185,7 +193,8 @@ export class Client {
         else plugins.message(this.#queueOf(session), response, null)
       },
     })
-    this.#sender = new Sender(new ClientBackend(this, this.#rc, this.#logger) as SenderBackend<unknown>)
+    this.#backend = new ClientBackend(this, this.#rc, this.#logger)
+    this.#sender = new Sender(this.#backend as SenderBackend<unknown>)
   }
 
   /** True while a connection with a completed handshake is up. */
@@ -374,6 +383,8 @@ export class Client {
     } catch (error) {
       return Promise.reject(error)
     }
+    const out = this.#backend.plugins
+    if (out !== undefined) p = out.request(request, null, p)
     if (request instanceof TypedRequest) {
       const typed = request
       return p.then((response) => (response === null ? null : typed.type.decodeReply(response)))
@@ -442,6 +453,9 @@ export class Client {
       (h) => {
         this.#plugins = h
       },
+      (h) => {
+        this.#backend.plugins = h
+      },
       this.#sessionInit,
     )
     return this.#pluginHost
@@ -486,7 +500,12 @@ export class Client {
         this.#queue,
       )
       this.#fold()
-    } else if (state.reason !== DisconnectReason.MANUAL) this.#failedAttempts++
+    } else if (state.reason !== DisconnectReason.MANUAL) {
+      this.#failedAttempts++
+      this.#plugins?.connectFailed(
+        state.error === undefined ? { reason: state.reason } : { reason: state.reason, error: state.error },
+      )
+    }
     this.#onDisconnect.emit(this.#logger, 'ON_DISCONNECT callback', state)
     if (state.permanent) {
       this.#resume?.giveUp()

@@ -4,7 +4,13 @@ import { fingerprint, type Session } from '@veltix/session'
 import type { Connection } from '@veltix/transport'
 import { ClientInfo, type ClientInfoSource } from './client-info.js'
 import type { RateWindow } from './limits.js'
+import type { PluginHost } from './plugins/host.js'
 import { type ConnectionStats, sessionStats } from './stats.js'
+
+/** The server's plugins with an outbound hook, shared by its peers (internal; one object per server). */
+export interface PeerOutbound {
+  plugins: PluginHost<ClientInfo> | undefined
+}
 
 /**
  * One accepted connection (internal). It is the connection's `DispatchQueue` too (one object, not two), the
@@ -24,8 +30,9 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
   recovered: boolean
   /** Its resumable state (`resume` negotiated): alive while held or resumed elsewhere. */
   resume: { readonly alive: boolean } | undefined
+  readonly outbound: PeerOutbound
 
-  constructor(conn: Connection, id: string) {
+  constructor(conn: Connection, id: string, outbound: PeerOutbound) {
     super()
     this.conn = conn
     this.session = undefined
@@ -34,6 +41,7 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
     this.window = undefined
     this.recovered = false
     this.resume = undefined
+    this.outbound = outbound
   }
 
   get handshakeDone(): boolean {
@@ -54,8 +62,14 @@ export class Peer extends DispatchQueue implements ClientInfoSource {
     return !this.ended && this.handshakeDone
   }
 
+  /** Every single send of the server passes here (`send`, `ClientInfo.send`, replies, `ctx.send`). */
   send(request: Request): boolean {
-    return this.session?.send(request) ?? false
+    const s = this.session
+    if (s === undefined || !s.send(request)) return false
+    // One field test while no plugin observes sends.
+    const out = this.outbound.plugins
+    if (out !== undefined) out.sent(request, this.info)
+    return true
   }
 
   closeGracefully(): Promise<void> {

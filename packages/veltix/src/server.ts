@@ -22,7 +22,7 @@ import { ServerStateError, UnknownClientError } from './errors.js'
 import { Events } from './events.js'
 import { Limits } from './limits.js'
 import { admitTotal, closeListeners, listenerContext, startListeners } from './listeners.js'
-import { Peer } from './peer.js'
+import { Peer, type PeerOutbound } from './peer.js'
 import { serverPlugins } from './plugins/attach.js'
 import type { PluginHost } from './plugins/host.js'
 import type { AttachMode, VeltixBasePlugin } from './plugins/plugin.js'
@@ -91,6 +91,8 @@ export class Server {
   #pluginHost: PluginHost<ClientInfo> | undefined
   /** The plugins while at least one is registered: the one field the message path tests. */
   #plugins: PluginHost<ClientInfo> | undefined
+  /** The plugins while one has an outbound hook: the one field the send paths test (shared with the peers). */
+  readonly #outbound: PeerOutbound = { plugins: undefined }
 
   constructor(config: ServerConfigInit | ServerConfig = {}) {
     this.config = config instanceof ServerConfig ? config : new ServerConfig(config)
@@ -453,10 +455,13 @@ export class Server {
     options: WaitOptions = {},
   ): Promise<Response | null> {
     const session = this.#sessionOf(client)
-    const response = await session.sendAndWait(request, {
+    let reply = session.sendAndWait(request, {
       timeout: options.timeout ?? this.config.requestTimeout,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     })
+    const out = this.#outbound.plugins
+    if (out !== undefined) reply = out.request(request, (session.data as Peer).info, reply)
+    const response = await reply
     if (response !== null && request instanceof TypedRequest) return request.type.decodeReply(response)
     return response
   }
@@ -493,9 +498,19 @@ export class Server {
   }
 
   #pluginsOf(): PluginHost<ClientInfo> {
-    this.#pluginHost ??= serverPlugins(this, this.registry, this.#router, this.#logger, this.#sender, (h) => {
-      this.#plugins = h
-    })
+    this.#pluginHost ??= serverPlugins(
+      this,
+      this.registry,
+      this.#router,
+      this.#logger,
+      this.#sender,
+      (h) => {
+        this.#plugins = h
+      },
+      (h) => {
+        this.#outbound.plugins = h
+      },
+    )
     return this.#pluginHost
   }
 
@@ -525,7 +540,8 @@ export class Server {
         }
         return peer.send(request)
       },
-      broadcast: (request, to) => broadcast(request, to, this.config.maxMessageSize, this.config.protocol),
+      broadcast: (request, to) =>
+        broadcast(request, to, this.config.maxMessageSize, this.#outbound, this.config.protocol),
       defaultTargets: () => this.#livePeers(),
     }
   }
@@ -547,7 +563,7 @@ export class Server {
     this.#counters.acceptedTotal++
     if (!admitTotal(conn, this.config.maxConnection, this.#peers.size, this.#logger)) return
     if (this.#limits.perAddress && !this.#limits.admit(conn)) return
-    const peer = new Peer(conn, this.cluster.nextClientId())
+    const peer = new Peer(conn, this.cluster.nextClientId(), this.#outbound)
     this.#peers.set(conn, peer)
     this.#known.set(conn, peer)
     try {
@@ -634,6 +650,8 @@ export class Server {
       if (info.error !== undefined) out.error = info.error
       this.#plugins?.disconnect(peer.info, out, peer)
       this.#onDisconnect.emit(this.#logger, 'ON_DISCONNECT callback', peer.info, out)
+    } else {
+      this.#plugins?.connectFailed(info.error === undefined ? { reason: info.reason } : info)
     }
   }
 }

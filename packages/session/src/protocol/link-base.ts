@@ -62,6 +62,11 @@ export abstract class WrappingLink implements Connection {
   /** A frame from the inner connection, for `handler` (the session's). */
   abstract receive(f: Frame, handler: ConnectionHandler): void
 
+  /** A frame the inner connection dropped (or its fatal error), for `handler`. */
+  decodeFailed(e: CodecError, handler: ConnectionHandler): void {
+    handler.decodeError?.(e)
+  }
+
   close(): Promise<void> {
     return this.inner.close()
   }
@@ -90,7 +95,7 @@ class InnerSide implements ConnectionHandler {
     this.link.receive(f, this.handler)
   }
   decodeError(e: CodecError): void {
-    this.handler.decodeError?.(e)
+    this.link.decodeFailed(e, this.handler)
   }
   drain(): void {
     this.handler.drain?.()

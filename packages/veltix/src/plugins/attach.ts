@@ -23,6 +23,7 @@ export function serverPlugins(
   logger: LoggerLike,
   sender: Sender,
   active: (host: PluginHost<ClientInfo> | undefined) => void,
+  outbound: (host: PluginHost<ClientInfo> | undefined) => void,
 ): PluginHost<ClientInfo> {
   const host: PluginHost<ClientInfo> = new PluginHost<ClientInfo>({
     side: 'server',
@@ -35,6 +36,7 @@ export function serverPlugins(
     declare: (type) => declare(registry, type),
     deliver: (queue, response, client) => router.dispatch(queue, response, client),
     active: (on) => active(on ? host : undefined),
+    outbound: (on) => outbound(on ? host : undefined),
   })
   return host
 }
@@ -52,6 +54,7 @@ export function clientPlugins<O extends ClientOwner>(
   router: Router<O>,
   logger: LoggerLike,
   active: (host: PluginHost<null> | undefined) => void,
+  outbound: (host: PluginHost<null> | undefined) => void,
   sessionInit: PluginWire,
 ): PluginHost<null> {
   // A client has no tags of its own: the plugins share one set, for the server it talks to.
@@ -67,6 +70,7 @@ export function clientPlugins<O extends ClientOwner>(
     declare: (type) => declare(registry, type),
     deliver: (queue, response) => router.dispatch(queue, response, owner),
     active: (on) => active(on ? host : undefined),
+    outbound: (on) => outbound(on ? host : undefined),
     // The reconnector reads its session options at each connection: the next one negotiates these.
     wire: (wire) => {
       if (wire.compression === undefined) delete sessionInit.compression

@@ -25,8 +25,13 @@ export interface PluginBackend<C> {
   declare(type: MessageType): void
   /** The usual dispatch (route, else ON_RECV) on the connection's queue. */
   deliver(queue: DispatchQueue, response: Response, client: C): void
-  /** Called with true when the first plugin is registered, false when the last one is gone. */
+  /**
+   * Called with true when the first plugin is registered, false once the last one is gone and no message is
+   * left in the plugins' queues (until then the owner keeps routing through them: per-connection order holds).
+   */
   active(on: boolean): void
+  /** Called with true when the first plugin with an outbound hook (OUTBOUND) is registered, false when none is left. */
+  outbound(on: boolean): void
   /** The merged wire extensions changed. */
   wire?(wire: PluginWire): void
 }
@@ -36,12 +41,15 @@ class Entry {
   readonly plugin: VeltixBasePlugin
   readonly connections: boolean
   readonly messages: boolean
+  readonly outbound: boolean
   registered = true
   constructor(plugin: VeltixBasePlugin) {
     this.plugin = plugin
     const p = plugin.permissions
     this.connections = p.includes(Permission.CONNECTIONS)
     this.messages = p.includes(Permission.MESSAGES)
+    this.outbound =
+      p.includes(Permission.OUTBOUND) && (plugin.onSend !== undefined || plugin.onReply !== undefined)
   }
 }
 
@@ -62,6 +70,7 @@ class Lane<C> extends DispatchQueue {
 }
 
 const NO_STEPS: readonly Step[] = []
+const NO_ENTRIES: readonly Entry[] = []
 const noop = (): void => {}
 /** A hook threw synchronously. */
 const THREW = Symbol('threw')
@@ -88,6 +97,13 @@ export class PluginHost<C> {
   /** Steps per type code (null: not built yet), rebuilt on any change. */
   #plans = new Map<number, readonly Step[]>()
   #observers: readonly Step[] = NO_STEPS
+  /** Plugins with an outbound hook, registration order. */
+  #senders: readonly Entry[] = NO_ENTRIES
+  /** Messages in the plugins' queues (dispatched to a lane, not yet handed on, dropped or handled). */
+  #pending = 0
+  /** The last plugin is gone but messages are still queued: the owner routes through here until they are out. */
+  #draining = false
+  readonly #settled = (): void => this.#left()
   readonly #lanes = new WeakMap<DispatchQueue, Lane<C>>()
   #last: Lane<C> | undefined = undefined
   readonly #router: Router<Lane<C>>
@@ -101,8 +117,21 @@ export class PluginHost<C> {
         this.errors++
         backend.logger.error(`plugin dispatch: ${error.message}`)
       },
+      // A lane's queue full: that message is dropped (reported through onError above), so it is not pending.
+      onOverflow: (error: Error) => {
+        this.#left()
+        this.errors++
+        backend.logger.error(`plugin dispatch: ${error.message}`)
+      },
     })
-    this.#router.setReceiveCallback((response, lane) => this.#steps(this.#plan(response), 0, response, lane))
+    this.#router.setReceiveCallback((response, lane) => {
+      const out = this.#steps(this.#plan(response), 0, response, lane)
+      if (!isThenable(out)) {
+        this.#left()
+        return out
+      }
+      return out.then(this.#settled, this.#settled)
+    })
   }
 
   get size(): number {
@@ -124,7 +153,10 @@ export class PluginHost<C> {
     const entry = new Entry(plugin)
     this.#entries.set(name, entry)
     this.#changed()
-    if (this.#entries.size === 1) this.#backend.active(true)
+    if (this.#entries.size === 1) {
+      if (this.#draining) this.#draining = false
+      else this.#backend.active(true)
+    }
     const ctx = this.#context(entry)
     plugin.ctx = ctx
     this.#call(entry, 'onRegister', plugin.onRegister, ctx)
@@ -143,8 +175,20 @@ export class PluginHost<C> {
     this.#changed()
     this.#call(entry, 'onUnregister', entry.plugin.onUnregister)
     entry.plugin.ctx = undefined
-    if (this.#entries.size === 0) this.#backend.active(false)
+    if (this.#entries.size === 0) {
+      // Messages still queued behind a plugin's async hook: later ones must queue behind them, not overtake.
+      if (this.#pending === 0) this.#backend.active(false)
+      else this.#draining = true
+    }
     return true
+  }
+
+  /** A message left the plugins' queues; the last one out after the last plugin went switches them off. */
+  #left(): void {
+    if (--this.#pending === 0 && this.#draining) {
+      this.#draining = false
+      this.#backend.active(false)
+    }
   }
 
   /**
@@ -181,7 +225,45 @@ export class PluginHost<C> {
       }
       this.#last = lane
     }
+    if (lane.closed) return
+    this.#pending++
     this.#router.dispatch(lane, response, lane)
+  }
+
+  /** OUTBOUND: an application message was handed to `client`'s connection. */
+  sent(request: Request, client: C): void {
+    for (const e of this.#senders) this.#call(e, 'onSend', e.plugin.onSend, request, client)
+  }
+
+  /**
+   * OUTBOUND: a `sendAndWait` to `client` was started; returns the promise to hand to the caller (it settles
+   * as `reply` does, after the plugins' `onReply`; a rejection the caller leaves unhandled stays unhandled).
+   */
+  request<R extends Response | null>(request: Request, client: C, reply: Promise<R>): Promise<R> {
+    this.sent(request, client)
+    return reply.then(
+      (r) => {
+        this.#replied(request, r, client)
+        return r
+      },
+      (error: unknown) => {
+        this.#replied(request, null, client)
+        throw error
+      },
+    )
+  }
+
+  #replied(request: Request, reply: Response | null, client: C): void {
+    for (const e of this.#senders) {
+      if (e.registered) this.#call(e, 'onReply', e.plugin.onReply, request, reply, client)
+    }
+  }
+
+  /** CONNECTIONS: a connection that never completed its handshake ended. */
+  connectFailed(info: PluginDisconnectInfo): void {
+    for (const e of this.#entries.values()) {
+      if (e.connections) this.#call(e, 'onConnectFailed', e.plugin.onConnectFailed, info)
+    }
   }
 
   connect(client: C): void {
@@ -191,7 +273,11 @@ export class PluginHost<C> {
   }
 
   disconnect(client: C, info: PluginDisconnectInfo, queue?: DispatchQueue): void {
-    if (queue !== undefined) this.#lanes.get(queue)?.close()
+    if (queue !== undefined) {
+      const lane = this.#lanes.get(queue)
+      // Its waiting messages are dropped: they leave the plugins' queues.
+      if (lane !== undefined) for (let n = lane.close(); n > 0; n--) this.#left()
+    }
     if (this.#last?.queue === queue) this.#last = undefined
     for (const e of this.#entries.values()) {
       if (e.connections) this.#call(e, 'onDisconnect', e.plugin.onDisconnect, client, info)
@@ -232,6 +318,10 @@ export class PluginHost<C> {
     for (const entry of this.#entries.values())
       if (entry.messages) obs.push({ entry, mode: AttachMode.OBSERVE })
     this.#observers = obs.length === 0 ? NO_STEPS : obs
+    const had = this.#senders.length > 0
+    const senders = [...this.#entries.values()].filter((e) => e.outbound)
+    this.#senders = senders.length === 0 ? NO_ENTRIES : senders
+    if (had !== senders.length > 0) this.#backend.outbound(!had)
   }
 
   /** Runs steps `i..` for one message; a promise while a hook is pending (the lane waits for it). */

@@ -5,4 +5,10 @@
  */
 export { CompressionBombError, DecompressionError } from '@veltix/session'
 export { type CompressionOptions, CompressionPlugin, compression } from './compression.js'
-export { type MetricsOptions, MetricsPlugin, MissingPeerDependencyError, metrics } from './metrics.js'
+export {
+  DEFAULT_REQUEST_BUCKETS,
+  type MetricsOptions,
+  MetricsPlugin,
+  MissingPeerDependencyError,
+  metrics,
+} from './metrics.js'

@@ -18,6 +18,8 @@ export const Permission = {
   TAGS: 'tags',
   /** `ctx.close(client)`. */
   CLOSE: 'close',
+  /** `onSend` for every application message sent, `onReply` for every `sendAndWait` that settles. */
+  OUTBOUND: 'outbound',
 } as const
 export type Permission = (typeof Permission)[keyof typeof Permission]
 
@@ -106,11 +108,28 @@ export abstract class VeltixBasePlugin {
   /** CONNECTIONS: a client that had connected is gone. */
   onDisconnect?(client: unknown, info: PluginDisconnectInfo): unknown
   /**
+   * CONNECTIONS: a connection that never completed its handshake ended (on a server: refused, timed out,
+   * wrong version, closed early; on a client: a failed connection attempt). `info.error` says why, when known.
+   */
+  onConnectFailed?(info: PluginDisconnectInfo): unknown
+  /**
    * A message of a type it is attached to (or any message, with MESSAGES). INTERCEPT: call `next()` (or
    * `next(changed)`) to pass it on; not calling it drops it. OBSERVE / MESSAGES / EXCLUSIVE: `next` does nothing.
    * `client` is null on a client. An async hook holds this connection's later messages until it settles.
    */
   onMessage?(response: Response, client: unknown, next: (changed?: Response) => void): unknown
+  /**
+   * OUTBOUND: an application message was handed to a connection (`send`, `ClientInfo.send`, `broadcast` — once
+   * per connection that accepted it —, `sendAndWait`, replies, `ctx.send`). Observe only: it runs after the
+   * send, synchronously, and cannot change or stop it. `client` is null on a client. Handshake, PING / PONG
+   * frames are not application messages.
+   */
+  onSend?(request: Request, client: unknown): unknown
+  /**
+   * OUTBOUND: a `sendAndWait` settled: `reply` is the reply (`reply.latency` is the round trip in ms), or null
+   * when none came (timeout, abort, connection closed).
+   */
+  onReply?(request: Request, reply: Response | null, client: unknown): unknown
   /** Unregistered (or the owner is being shut down with it). */
   onUnregister?(): unknown
 }

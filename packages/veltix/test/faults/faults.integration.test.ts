@@ -4,7 +4,8 @@
 // it, a header flip is caught for the code (unknown type), size (over the limit: connection closed) and CRC
 // fields, and NOT for the timestamp and request id (the 1.6.3 CRC covers the payload only: delivered as is);
 // a stalled link is detected by the heartbeat within interval + timeout; a cut mid-frame loses only the cut
-// frame, and every loss is counted: sent = delivered + droppedFrames.truncated, each way.
+// frame, and every loss is counted: sent = delivered + droppedFrames.truncated, each way. With resume on,
+// a payload flip cuts the link and the replay resends the frame: exactly once, in order.
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   type ClientInfo,
@@ -136,6 +137,26 @@ describe.each([SocketCore.LOOP, SocketCore.WORKER])('faults on the %s core', (co
     expect(info().stats().droppedFrames.checksum).toBe(up())
     expect(client.stats().droppedFrames.checksum).toBe(down())
     expect(server.stats().droppedFrames.checksum).toBe(up())
+  })
+
+  it('with resume on, payload bit flips are replayed: every message exactly once and in order (both ways)', async () => {
+    const { client, proxy, atServer, atClient, info } = await rig(
+      { resume: { windowMs: 10_000, maxBufferedBytes: 1 << 20 } },
+      { resume: true, retry: -1, retryDelay: 10 },
+    )
+    proxy.set('both', { flip: { every: 9, region: 'payload', max: 5 } })
+    for (let i = 0; i < N; i++) {
+      expect(client.send(new Request(NUM, body(i)))).toBe(true)
+      expect(info().send(new Request(NUM, body(i)))).toBe(true)
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5))
+    }
+    await waitFor(() => atServer.length >= N && atClient.length >= N, 20_000, 'every message, replayed')
+    await new Promise((r) => setTimeout(r, 100)) // nothing more (no duplicate) arrives
+    expect(proxy.flips.up.length + proxy.flips.down.length).toBeGreaterThan(0)
+    expect(atServer).toEqual(seq(N))
+    expect(atClient).toEqual(seq(N))
+    // each flip was caught (counted) and cut the link, which resumed
+    expect(client.stats().reconnects).toBeGreaterThan(0)
   })
 
   it('with encryption on, a bit flipped anywhere in a frame is caught (AEAD), never delivered, and the link is dropped', async () => {

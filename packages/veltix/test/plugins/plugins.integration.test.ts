@@ -12,7 +12,7 @@ import {
   SocketCore,
   VeltixBasePlugin,
 } from '../../src/index.js'
-import { Fixture, waitFor } from '../helpers.js'
+import { deferred, Fixture, waitFor } from '../helpers.js'
 
 const CHAT = new MessageType(200, 'chat')
 const FILE = new MessageType(201, 'file')
@@ -290,6 +290,87 @@ describe.each([SocketCore.LOOP])('plugins on the %s core', (core) => {
     const last = Number(p.seen.at(-1))
     for (let i = last + 1; i < n; i++) expect(nums).toContain(i)
     for (const i of nums) if (i <= last) expect(i % 2).toBe(0)
+    expect(server.stats().pluginErrors).toBe(0)
+  })
+
+  it('the last plugin unregistered while messages wait behind its async hook: later ones do not overtake them', async () => {
+    const { server, client, got } = await pair()
+    const gate = deferred<void>()
+    let held = 0
+    const slow = new Recorder('slow', [], async () => {
+      if (held++ === 0) await gate.promise // the first message holds the connection's later ones
+    })
+    server.attach(CHAT, slow, AttachMode.OBSERVE)
+    for (let i = 0; i < 5; i++) client.send(new Request(CHAT, String(i)))
+    await waitFor(() => slow.seen.length === 1)
+    await new Promise((r) => setTimeout(r, 20)) // 1..4 are read and queued behind the held hook
+    expect(got).toEqual([])
+    expect(server.unregisterPlugin('slow')).toBe(true)
+    for (let i = 5; i < 10; i++) client.send(new Request(CHAT, String(i)))
+    await new Promise((r) => setTimeout(r, 20))
+    expect(got).toEqual([]) // 5..9 wait too: they came after 0..4
+    gate.resolve()
+    await waitFor(() => got.length === 10)
+    expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `chat:${i}`))
+    expect(slow.seen).toEqual(['0']) // unregistered: the queued ones skipped it
+    // Once drained, the plugin system is off again: messages go straight to the route.
+    client.send(new Request(CHAT, 'direct'))
+    await waitFor(() => got.length === 11)
+    expect(got.at(-1)).toBe('chat:direct')
+  })
+
+  it('OUTBOUND: onSend sees every application send (send, reply, broadcast, sendAndWait), onReply the answers', async () => {
+    const { server, client, got } = await pair()
+    const seen: string[] = []
+    const out = new (class extends VeltixBasePlugin {
+      readonly name = 'out'
+      override readonly permissions = [Permission.OUTBOUND]
+      override onSend(request: Request, c: unknown) {
+        seen.push(`send:${request.type.name}:${c === null ? 'null' : 'client'}`)
+      }
+      override onReply(request: Request, reply: Response | null) {
+        seen.push(`reply:${request.type.name}:${reply === null ? 'none' : reply.text()}`)
+      }
+    })()
+    // Without OUTBOUND the hooks are never called.
+    const denied = new (class extends VeltixBasePlugin {
+      readonly name = 'denied'
+      override onSend() {
+        seen.push('denied')
+      }
+    })()
+    server.registerPlugin(out)
+    server.registerPlugin(denied)
+    client.route(OTHER, (r, c) => c.send(Request.respond(r, 'pong')))
+    const info = server.getAllClients()[0]!
+    expect(server.send(new Request(CHAT, 'a'), info)).toBe(true)
+    expect(info.send(new Request(CHAT, 'b'))).toBe(true)
+    expect(server.broadcast(new Request(FILE, 'c'))).toBe(1)
+    expect((await server.sendAndWait(new Request(OTHER, 'ping?'), info, { timeout: 5000 }))?.text()).toBe(
+      'pong',
+    )
+    expect(await server.sendAndWait(new Request(CHAT, 'never'), info, { timeout: 30 })).toBeNull()
+    expect(seen).toEqual([
+      'send:chat:client',
+      'send:chat:client',
+      'send:file:client',
+      'send:other:client',
+      'reply:other:pong',
+      'send:chat:client',
+      'reply:chat:none',
+    ])
+    // A route's reply on the server passes through ClientInfo.send too.
+    server.requestHandler.unregisterRoute(CHAT)
+    server.route(CHAT, (r, c) => c.send(Request.respond(r, 'echo')))
+    seen.length = 0
+    expect((await client.sendAndWait(new Request(CHAT, 'x'), { timeout: 5000 }))?.text()).toBe('echo')
+    expect(seen).toEqual(['send:chat:client'])
+    // Unregistered: no more calls; a rejection the caller handles stays the caller's.
+    server.unregisterPlugin('out')
+    seen.length = 0
+    server.send(new Request(CHAT, 'd'), info)
+    expect(seen).toEqual([])
+    expect(got).toEqual([])
     expect(server.stats().pluginErrors).toBe(0)
   })
 

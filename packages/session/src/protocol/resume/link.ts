@@ -1,4 +1,12 @@
-import { type Frame, FrameTooLargeError, HEADER_SIZE, MessageType, readFrameHeader } from '@veltix/codec'
+import {
+  ChecksumMismatchError,
+  type CodecError,
+  type Frame,
+  FrameTooLargeError,
+  HEADER_SIZE,
+  MessageType,
+  readFrameHeader,
+} from '@veltix/codec'
 import type { Connection, ConnectionHandler, SendResult } from '@veltix/transport'
 import { ConnectionClosedError } from '../../errors.js'
 import { WrappingLink } from '../link-base.js'
@@ -181,6 +189,13 @@ export class ResumeLink extends WrappingLink {
     const cut = this.#cut
     if (cut !== undefined) return this.state.lose(this, waits, cut)
     return this.state.closing(this, reason, waits, this.#windowMs)
+  }
+
+  override decodeFailed(e: CodecError, handler: ConnectionHandler): void {
+    handler.decodeError?.(e)
+    // A frame dropped for a bad CRC would shift the count both sides resume from (one delivered twice, one
+    // lost): the link is cut instead, so the replay sends it again, intact.
+    if (e instanceof ChecksumMismatchError && this.state.link === this) this.#host.fail(e, 'protocol-error')
   }
 
   receive(f: Frame, handler: ConnectionHandler): void {
