@@ -551,6 +551,7 @@ export class Server {
     return (
       this.#encryption !== undefined ||
       this.config.authenticate !== undefined ||
+      this.config.resume !== undefined ||
       !!this.#pluginHost?.wire.compression
     )
   }
