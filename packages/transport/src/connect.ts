@@ -43,7 +43,8 @@ export async function connect(init: ClientTransportInit): Promise<Connection> {
       tcpConnected = true
     }
     const timer = setTimeout(
-      () => fail(new (tcpConnected ? TlsError : ConnectError)(host, port, 'ETIMEDOUT')),
+      () =>
+        fail(new (tlsInit !== undefined && tcpConnected ? TlsError : ConnectError)(host, port, 'ETIMEDOUT')),
       init.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     )
     const onAbort = (): void => fail(new AbortError('connect aborted', { cause: signal?.reason }))
@@ -61,7 +62,10 @@ export async function connect(init: ClientTransportInit): Promise<Connection> {
       socket.off(readyEvent, onConnect)
       socket.off('connect', onTcpConnect)
     }
+    let settled = false
     const fail = (error: Error): void => {
+      if (settled) return
+      settled = true
       cleanup()
       socket.on('error', () => {})
       socket.destroy()
@@ -70,11 +74,13 @@ export async function connect(init: ClientTransportInit): Promise<Connection> {
     }
     const onConnect = (): void => {
       if (init.preface !== undefined) {
-        cleanup()
+        // connectTimeout and the signal cover the preface too (e.g. the 2.x JSON handshake).
+        socket.off(readyEvent, onConnect)
+        socket.off('connect', onTcpConnect)
         const preface = init.preface
         init = { ...init, preface: undefined }
-        socket.once('error', onError)
         preface(socket).then((profile) => {
+          if (settled) return
           // 'auto': the preface found which frame the server speaks (the loop core: its runtime is per options).
           if (profile !== undefined && profile !== opts.frameProfile) {
             void runtime.release()
@@ -84,6 +90,7 @@ export async function connect(init: ClientTransportInit): Promise<Connection> {
         }, fail)
         return
       }
+      settled = true
       cleanup()
       const conn = runtime.createConnection(nextClientId++, socket)
       if (runtime.release !== releaseNothing) conn.onFinished = () => void runtime.release()

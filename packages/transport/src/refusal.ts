@@ -1,4 +1,4 @@
-import { ERROR, HEADER_SIZE, writeFrame } from '@veltix/codec'
+import { ERROR, FRAME_PROFILE_1_6, type FrameProfile } from '@veltix/codec'
 import type { Connection } from './connection.js'
 
 /**
@@ -6,10 +6,10 @@ import type { Connection } from './connection.js'
  * the server transport writes to a socket over `maxConnection`, before it is a connection. A Veltix client
  * that receives it before the handshake fails with `ServerRefusedError` carrying `reason`.
  */
-export function encodeRefusal(reason: string): Buffer {
+export function encodeRefusal(reason: string, profile: FrameProfile = FRAME_PROFILE_1_6): Buffer {
   const payload = Buffer.from(reason, 'utf8')
-  const frame = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
-  writeFrame(frame, 0, ERROR.code, 0, payload, Date.now())
+  const frame = Buffer.allocUnsafe(profile.headerSize + payload.length)
+  profile.writeFrame(frame, 0, ERROR.code, 0, payload, Date.now())
   return frame
 }
 

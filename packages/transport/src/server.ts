@@ -219,7 +219,7 @@ class SocketServerTransport implements ServerTransport {
     }
     const max = this.#init.maxConnection ?? 0
     if (max > 0 && this.#conns.size >= max) {
-      this.#refuse(socket, max)
+      this.#refuse(socket, max, prefaced.has(socket))
       return
     }
     const preface = this.#init.preface
@@ -248,14 +248,16 @@ class SocketServerTransport implements ServerTransport {
   }
 
   /** Over `maxConnection`: tell the peer why (one ERROR frame), send FIN, discard its input, close. */
-  #refuse(socket: net.Socket, max: number): void {
+  #refuse(socket: net.Socket, max: number, prefaced = false): void {
     const error = new MaxConnectionsError(max)
     const remoteAddress = socket.remoteAddress ?? ''
     const remotePort = socket.remotePort ?? 0
     this.#stats.refused++
     this.#stats.refusedMaxConnections++
     this.#opts.logger.warning(`transport: ${error.message}; refusing ${remoteAddress}:${remotePort}`)
-    const frame = encodeRefusal(error.message)
+    const custom = prefaced ? undefined : this.#init.refusal
+    const frame =
+      custom === undefined ? encodeRefusal(error.message, this.#opts.frameProfile) : custom(error.message)
     this.#refused.add(socket)
     const timer = setTimeout(() => socket.destroy(), this.#opts.closeTimeout)
     timer.unref()

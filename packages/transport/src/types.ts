@@ -106,6 +106,12 @@ export interface ServerTransportInit extends TransportInit {
   port?: number
   /** ≤ 0: unlimited. A connection beyond it is accepted, told why, and closed (see `onRefused`). */
   maxConnection?: number
+  /**
+   * The bytes that tell a peer refused over `maxConnection` why, before any preface runs (default: one 1.6.3
+   * ERROR frame; a 2.x server sends `{"error": "server_full"}`). A socket refused after its preface gets the
+   * ERROR frame in the `frameProfile`'s format.
+   */
+  refusal?: (reason: string) => Uint8Array
   /** Serve TLS instead of plain TCP (node:tls). */
   tls?: ServerTlsOptions
   /**

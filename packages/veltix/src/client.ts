@@ -30,6 +30,7 @@ import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { connectionOfHandle, ServerConnection } from './server-connection.js'
 import { addStats, type ClientStats, type ConnectionStats, emptyStats, sessionStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
+import { clientWire2 } from './wire2.js'
 
 /** What `ON_CONNECT` reports to the client. */
 export interface ConnectInfo {
@@ -165,6 +166,7 @@ export class Client {
         ...(c.maxWorkers === undefined ? {} : { maxWorkers: c.maxWorkers }),
         ...(c.unknownMessageTypes === 'drop' ? { registry: this.registry } : {}),
         ...(c.tls === undefined ? {} : { tls: c.tls }),
+        ...clientWire2(c.protocol, c.handshakeTimeout),
         logger: this.#logger,
       },
       session: Object.assign(this.#sessionInit, {
@@ -514,8 +516,12 @@ export class Client {
 
   #broadcast(request: Request, to: Connection[]): number {
     const session = this.#rc.session
-    if (session?.encrypted || (session !== undefined && this.#resume !== undefined)) {
-      // The one connection seals (or numbers, with resume) its own frames; any other connection given gets the plain frame.
+    if (
+      session?.encrypted ||
+      session?.wire === '2' ||
+      (session !== undefined && this.#resume !== undefined)
+    ) {
+      // The one connection seals (numbers, with resume; on the 2.x wire, encodes) its own frames; any other given gets the plain frame.
       const rest = to.filter((c) => c !== session.connection)
       const own = rest.length < to.length && session.send(request) ? 1 : 0
       return own + (rest.length === 0 ? 0 : this.#broadcastPlain(request, rest))

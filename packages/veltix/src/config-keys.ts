@@ -37,7 +37,7 @@ const COMMON: Record<string, OptionEntry> = {
   /** Resumable connections (API.md "Connections that survive drops"). */
   resume: KNOWN,
   /** The reference's 2.x / 3.x wire (API.md "Talking to the reference's later wire"). */
-  protocol: reserved("the wire-2 release of veltix (`protocol: 'auto' | '1.6' | '2'`)"),
+  protocol: KNOWN,
 }
 
 /** `ServerConfigInit`'s keys. */

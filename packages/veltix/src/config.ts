@@ -37,6 +37,7 @@ import { defaultLogger } from './default-logger.js'
 import { ConfigError } from './errors.js'
 import { checkListeners, type Listener } from './listeners.js'
 import { type ClientResumeInit, clientResume, type ServerResumeInit, serverResume } from './resume-config.js'
+import { type ClientProtocol, protocolOf, type ServerProtocol } from './wire2.js'
 
 /**
  * What happens to a frame whose type code was never declared on this side (routed, or registered with
@@ -126,6 +127,8 @@ export interface CommonConfigInit {
 export interface ServerConfigInit extends CommonConfigInit {
   /** Resumable connections for clients that ask (`resume: true`): see the README's "Connections that survive drops". */
   resume?: ServerResumeInit | boolean
+  /** The wire: `'1.6'` (default, Python Veltix 1.6.3) or `'2'` (its 2.x / 3.x line; needs the loop core). */
+  protocol?: ServerProtocol
   /** Listening address (default `'0.0.0.0'`). */
   host?: string
   /** Listening port (default 8080; 0 = any free port, read it back from `server.port`). */
@@ -167,6 +170,8 @@ export interface ServerConfigInit extends CommonConfigInit {
 
 /** `new Client(init)`: the reference's `ClientConfig` fields in camelCase. */
 export interface ClientConfigInit extends CommonConfigInit {
+  /** The wire: `'auto'` (default: reads the server's first bytes), `'1.6'` or `'2'` to force one. */
+  protocol?: ClientProtocol
   /** Server address (default `'127.0.0.1'`). */
   serverAddr?: string
   /** Server port (default 8080). */
@@ -288,6 +293,7 @@ export class ServerConfig extends CommonConfig {
   readonly listeners: readonly Listener[]
   readonly cluster: ClusterAdapter | undefined
   readonly resume: Required<ServerResumeInit> | undefined
+  readonly protocol: ServerProtocol
 
   constructor(init: ServerConfigInit = {}) {
     super(init, 'Server')
@@ -338,6 +344,7 @@ export class ServerConfig extends CommonConfig {
       )
     }
     this.cluster = cl
+    this.protocol = protocolOf(init.protocol, ['1.6', '2'], '1.6', this.socketCore)
   }
 }
 
@@ -359,6 +366,7 @@ export class ClientConfig extends CommonConfig {
   /** See `ClientConfigInit.offlineQueue` (default `false`). */
   readonly offlineQueue: OfflineQueueInit | false
   readonly resume: Required<ClientResumeInit> | undefined
+  readonly protocol: ClientProtocol
 
   constructor(init: ClientConfigInit = {}) {
     super(init, 'Client')
@@ -394,6 +402,7 @@ export class ClientConfig extends CommonConfig {
       throw new ConfigError('offlineQueue', 'must be false or { maxMessages?, maxBytes? }')
     }
     this.offlineQueue = oq
+    this.protocol = protocolOf(init.protocol, ['auto', '1.6', '2'], 'auto', this.socketCore)
     if (this.encryption !== 'off') {
       if (this.serverKey === undefined && this.trustStore === undefined && !this.allowUnverified) {
         throw new ConfigError(

@@ -67,6 +67,7 @@ export {
   fingerprint,
   generateIdentity,
   HandshakeError,
+  HandshakeMessageError,
   HandshakeTimeoutError,
   type IdentityKeyPair,
   type KeyPin,
@@ -79,6 +80,7 @@ export {
   publicKeyToPem,
   ReorderError,
   ReplayError,
+  RequestIdsExhaustedError,
   ResumeBufferFullError,
   ResumeExpiredError,
   ResumeProtocolError,
@@ -87,10 +89,12 @@ export {
   SecureError,
   SecureHandshakeError,
   SecureProtocolError,
+  ServerFullError,
   ServerRefusedError,
   SessionError,
   TruncatedStreamError,
   type TrustStore,
+  UnknownWireError,
   UntrustedKeyError,
   VersionMismatchError,
   type WaitOptions,
@@ -180,3 +184,4 @@ export {
   type TypedResponse,
   textCodec,
 } from './typed-message.js'
+export type { ClientProtocol, ServerProtocol } from './wire2.js'

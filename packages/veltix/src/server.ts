@@ -31,6 +31,7 @@ import { Sender, type SenderBackend, type SendTarget } from './sender.js'
 import { ServerCounters } from './server-stats.js'
 import type { ServerStats } from './stats.js'
 import { type TypedMessageType, TypedRequest, type TypedResponse } from './typed-message.js'
+import { serverWire2 } from './wire2.js'
 
 /** Why a server-side connection ended, passed to `ON_DISCONNECT` after the client. */
 export interface ServerDisconnectInfo {
@@ -206,6 +207,7 @@ export class Server {
       ...(this.config.maxWorkers === undefined ? {} : { maxWorkers: this.config.maxWorkers }),
       ...(this.config.unknownMessageTypes === 'drop' ? { registry: this.registry } : {}),
       ...(this.config.tls === undefined ? {} : { tls: this.config.tls }),
+      ...serverWire2(this.config.protocol, this.config.handshakeTimeout, () => this.#hasExtras()),
       logger: this.#logger,
     })
     this.#transport = transport
@@ -538,9 +540,20 @@ export class Server {
         }
         return peer.send(request)
       },
-      broadcast: (request, to) => broadcast(request, to, this.config.maxMessageSize, this.#outbound),
+      broadcast: (request, to) =>
+        broadcast(request, to, this.config.maxMessageSize, this.#outbound, this.config.protocol),
       defaultTargets: () => this.#livePeers(),
     }
+  }
+
+  /** Protocol '2': whether our HELLO (and its capability block) must follow the JSON handshake. */
+  #hasExtras(): boolean {
+    return (
+      this.#encryption !== undefined ||
+      this.config.authenticate !== undefined ||
+      this.config.resume !== undefined ||
+      !!this.#pluginHost?.wire.compression
+    )
   }
 
   *#livePeers(): Generator<Peer> {

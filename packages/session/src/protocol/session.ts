@@ -1,6 +1,5 @@
 import {
   type Capabilities,
-  ChecksumMismatchError,
   type CodecError,
   type Frame,
   HEADER_SIZE,
@@ -13,13 +12,15 @@ import {
   type Request,
   Response,
   SYSTEM_CODE_MAX,
-  UnknownMessageTypeError,
 } from '@veltix/codec'
 import { type LoggerLike, LogLevel, noopLogger } from '@veltix/logger'
 import type { CloseInfo, Connection, ConnectionHandler, SendResult } from '@veltix/transport'
 import { tickClock } from '@veltix/transport/internal'
 import { DEFAULT_PING_TIMEOUT, DEFAULT_PROTOCOL_VERSION, DEFAULT_REQUEST_TIMEOUT } from '../constants.js'
 import { ConnectionClosedError, DuplicateRequestIdError, NotConnectedError } from '../errors.js'
+import type { Wire2HandshakeResult } from '../wire2/handshake.js'
+import type { RequestIdSpace } from '../wire2/request-ids.js'
+import { beginWire2, headerSizeOf, nextWire2Id, wire2Of } from '../wire2/session-wire.js'
 import type { AuthenticateInfo } from './handshake/auth.js'
 import { capabilitiesFor } from './handshake/capabilities.js'
 import type { HandshakeCapability } from './handshake/capability.js'
@@ -29,6 +30,7 @@ import type { SessionEncryptionInit } from './handshake/encryption.js'
 import type { ResumeHooks, ResumeOptions } from './handshake/resume.js'
 import { Heartbeat } from './heartbeat.js'
 import type { SecureLink } from './secure-link.js'
+import { countDropped, newSessionStats, sharedKeys } from './session-stats.js'
 import type {
   HandshakeMode,
   HeartbeatInit,
@@ -45,6 +47,8 @@ export interface SessionInit extends ResumeOptions {
   role: 'server' | 'client'
   /** Resolves codes to `MessageType` for `Response`; default: the system types only. */
   registry?: MessageTypeRegistry
+  /** A 2.x connection's JSON handshake (default: the one its transport preface recorded); false: 1.6.3. */
+  wire2?: Wire2HandshakeResult | false
   /** Announced protocol version; default DEFAULT_PROTOCOL_VERSION ('1.6.3'). */
   protocolVersion?: string
   /** Sent in the HELLO / HELLO_ACK extension block (a client sends it only if the server's HELLO had one). */
@@ -236,6 +240,9 @@ export class Session {
   #out: Connection
   #secure: SecureLink | undefined
   #waits: Waits | undefined
+  /** The 2.x wire's 16-bit ids (undefined on 1.6.3), and the header size counted in the byte stats. */
+  #ids: RequestIdSpace | undefined
+  readonly #hdr: number
   readonly #onMessage: SessionInit['onMessage']
   readonly #onCloseCb: SessionInit['onClose']
   readonly #onError: SessionInit['onError']
@@ -256,24 +263,16 @@ export class Session {
     this.role = init.role
     this.registry = init.registry ?? new MessageTypeRegistry()
     this.protocolVersion = init.protocolVersion ?? DEFAULT_PROTOCOL_VERSION
-    this.stats = {
-      messagesIn: 0,
-      messagesOut: 0,
-      systemIn: 0,
-      systemOut: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      delivered: 0,
-      pendingRequests: 0,
-      lastRtt: null,
-      droppedFrames: { checksum: 0, unknownType: 0, other: 0, unsolicitedPong: 0, handshake: 0 },
-    }
+    this.stats = newSessionStats()
     this.data = init.data
     this.#log = init.logger ?? noopLogger
     this.#logPeer = init.logPeer === true && init.logger !== undefined
     this.#out = init.connection
     this.#secure = undefined
     this.#waits = undefined
+    const w2 = wire2Of(init.wire2, init.connection)
+    this.#ids = undefined
+    this.#hdr = headerSizeOf(w2, HEADER_SIZE)
     this.#onMessage = init.onMessage
     this.#onCloseCb = init.onClose
     this.#onError = init.onError
@@ -304,7 +303,8 @@ export class Session {
       this.#fail(error instanceof Error ? error : new Error(String(error)), 'handshake-failed')
       return
     }
-    hs.begin(capabilities)
+    if (w2 === undefined) hs.begin(capabilities)
+    else this.#ids = beginWire2(hs, capabilities, w2, this.role)
   }
 
   /** Resolves after the handshake; rejects with the typed error (the session is then closed). Never unhandled. */
@@ -356,6 +356,11 @@ export class Session {
     return this.#handshakeDone
   }
 
+  /** The wire this session speaks: `'1.6'` (22-byte frames, HELLO) or `'2'` (the reference's 2.x / 3.x). */
+  get wire(): '1.6' | '2' {
+    return this.#ids === undefined ? '1.6' : '2'
+  }
+
   /** True once the session has closed (or begun closing). */
   get closed(): boolean {
     return this.#closed
@@ -394,12 +399,14 @@ export class Session {
   send(request: Request): boolean {
     const payload = request.payload
     // `sendFrame` inlined by hand: one call level less on the hottest path.
-    const r = this.#out.send(request.type.code, request.id, payload)
+    // 2.x: a plain send without an id of its own carries 0, as the reference's broadcast.
+    const id = request.generatedId && this.#ids !== undefined ? 0 : request.id
+    const r = this.#out.send(request.type.code, id, payload)
     if (r !== 'ok' && r !== 'backpressure') return false
     const st = this.stats
     st.messagesOut++
     if (request.type.code <= SYSTEM_CODE_MAX) st.systemOut++
-    st.bytesOut += HEADER_SIZE + payload.length
+    st.bytesOut += this.#hdr + payload.length
     return true
   }
 
@@ -415,7 +422,7 @@ export class Session {
       const st = this.stats
       st.messagesOut++
       if (code <= SYSTEM_CODE_MAX) st.systemOut++
-      st.bytesOut += HEADER_SIZE + payload.length
+      st.bytesOut += this.#hdr + payload.length
     }
     return r
   }
@@ -443,12 +450,10 @@ export class Session {
    */
   sendAndWait(request: Request, opts?: WaitOptions): Promise<Response | null> {
     const waits = this.#waitsOf()
-    let id = request.id
-    if (waits.has(id)) {
-      if (!request.generatedId) return Promise.reject(new DuplicateRequestIdError(id))
-      do id = nextRequestId()
-      while (waits.has(id))
-    }
+    let id: number | Error = request.id
+    if (request.generatedId && (this.#ids !== undefined || waits.has(id))) id = this.#freshId(waits)
+    else if (waits.has(id)) return Promise.reject(new DuplicateRequestIdError(id))
+    if (typeof id !== 'number') return Promise.reject(id) // RequestIdsExhaustedError
     if (this.#closed || this.connection.closed) return Promise.reject(new NotConnectedError())
     const timeout = opts?.timeout ?? DEFAULT_REQUEST_TIMEOUT
     return waits.request(
@@ -465,11 +470,19 @@ export class Session {
   /** Sends PING and resolves the round trip in ms (monotonic, sub-ms), or null on timeout. Same errors as sendAndWait. */
   ping(opts?: WaitOptions): Promise<number | null> {
     const waits = this.#waitsOf()
-    let id = nextRequestId()
-    while (waits.has(id)) id = nextRequestId()
+    const id = this.#freshId(waits)
+    if (typeof id !== 'number') return Promise.reject(id)
     if (this.#closed || this.connection.closed) return Promise.reject(new NotConnectedError())
     const timeout = opts?.timeout ?? DEFAULT_PING_TIMEOUT
     return waits.request(this, PING_CODE, id, EMPTY, timeout, opts?.signal, true) as Promise<number | null>
+  }
+
+  /** An id no wait holds: the 2.x wire's next 16-bit one (or `RequestIdsExhaustedError`), else a fresh u32. */
+  #freshId(waits: Waits): number | Error {
+    if (this.#ids !== undefined) return nextWire2Id(this.#ids, waits)
+    let id = nextRequestId()
+    while (waits.has(id)) id = nextRequestId()
+    return id
   }
 
   /** The waits, created on the first one. */
@@ -515,7 +528,7 @@ export class Session {
     if (this.#closed) return
     const st = this.stats
     st.messagesIn++
-    st.bytesIn += HEADER_SIZE + f.payload.length
+    st.bytesIn += this.#hdr + f.payload.length
     const code = f.code
     if (code <= SYSTEM_CODE_MAX) st.systemIn++
     // 1. PING: answered at once, at any time, never reaching handlers.
@@ -578,12 +591,7 @@ export class Session {
     this.#peerVersion = version
     // Left undefined when empty: the getters create empty ones on demand.
     this.#peerCaps = caps ?? undefined
-    const mine = this.#hs!.init.capabilities
-    this.#shared = undefined
-    if (caps === null || mine === undefined) return
-    const shared = new Set<string>()
-    for (const k of caps.keys()) if (mine.has(k)) shared.add(k)
-    this.#shared = shared
+    this.#shared = sharedKeys(caps, this.#hs!.init.capabilities)
   }
 
   #complete(): void {
@@ -615,10 +623,7 @@ export class Session {
   }
 
   #onDecodeError(e: CodecError): void {
-    const d = this.stats.droppedFrames
-    if (e instanceof ChecksumMismatchError) d.checksum++
-    else if (e instanceof UnknownMessageTypeError) d.unknownType++
-    else d.other++
+    countDropped(this.stats, e)
     this.#report(e)
   }
 

@@ -12,6 +12,7 @@ export type DetectedWire = '1.6' | '2'
 export function detectWire(bytes: Uint8Array): DetectedWire | undefined {
   if (bytes.length < 3) return undefined
   if (bytes[2] === 0x7b) return '2'
-  if (bytes[0] === 0x00 && bytes[1] === 0x0a && bytes[2] === 0x00) return '1.6'
+  // A 1.6.3 HELLO (code 10), or the ERROR frame (code 20) a full Veltix-for-TypeScript 1.6.3 server refuses with.
+  if (bytes[0] === 0x00 && (bytes[1] === 0x0a || bytes[1] === 0x14) && bytes[2] === 0x00) return '1.6'
   throw new UnknownWireError(Buffer.from(bytes.subarray(0, Math.min(bytes.length, 8))).toString('hex'))
 }

@@ -29,7 +29,10 @@ export interface Wire2HandshakeInit {
   protocolVersion?: string | null
   /** Server: the `meta.id_window` announced; default 32768 (null: none). */
   idWindow?: number | null
-  /** Our extras for a Veltix for TypeScript peer, sent as `meta.vx` (a reference peer ignores it). */
+  /**
+   * Our extras for a Veltix for TypeScript peer, sent as `meta.vx` (a reference peer ignores it). A client sends
+   * them only to a server whose hello carried some: a Python server gets the reference's own shape.
+   */
   extras?: Record<string, unknown>
   /** Server: refuse with `{"error": refuse}` instead of the hello (e.g. `'server_full'`), then close. */
   refuse?: string
@@ -58,6 +61,8 @@ export interface Wire2HandshakeResult {
   idMax: number
   /** Bytes received after the last handshake message: the start of the frame stream. */
   rest: Uint8Array
+  /** Both sides sent `meta.vx`: two Veltix for TypeScript peers (our extras may be negotiated). */
+  extension: boolean
 }
 
 /** One step's effects: bytes to write, then maybe the end (done or failed: close without writing more). */
@@ -106,6 +111,7 @@ export class Wire2Handshake {
   #buffer: Uint8Array = EMPTY
   #peer: Wire2Peer | undefined
   #idWindow = WIRE2_DEFAULT_ID_WINDOW
+  #sentExtras = false
 
   constructor(init: Wire2HandshakeInit) {
     this.role = init.role
@@ -137,7 +143,7 @@ export class Wire2Handshake {
     const meta: Record<string, unknown> = {}
     const window = this.#init.idWindow === undefined ? WIRE2_SERVER_ID_WINDOW : this.#init.idWindow
     if (window !== null) meta.id_window = window
-    return { send: encodeHandshakeMessage(this.#ours(meta)) }
+    return { send: encodeHandshakeMessage(this.#ours(meta, true)) }
   }
 
   /** Feeds bytes read from the socket. */
@@ -150,6 +156,13 @@ export class Wire2Handshake {
     const b = this.#buffer
     if (b.length < 2) return NONE
     const length = (b[0]! << 8) | b[1]!
+    if (s === 'waiting-hello' && b.length >= 3 && length === 0x0a && b[2] === 0) {
+      return this.#fail(
+        new HandshakeMessageError(
+          "the server speaks Veltix 1.6.3 (its first bytes are a HELLO frame), not the 2.x wire: use protocol 'auto' or '1.6'",
+        ),
+      )
+    }
     if (length === 0 || length > this.#maxBytes) {
       return this.#fail(
         new HandshakeMessageError(
@@ -190,7 +203,7 @@ export class Wire2Handshake {
     const w = this.#peer.meta.id_window
     if (typeof w === 'number' && Number.isInteger(w) && w >= 1 && w <= 65536) this.#idWindow = w
     this.#state = 'waiting-ack'
-    const step: Wire2Step = { send: encodeHandshakeMessage(this.#ours({})) }
+    const step: Wire2Step = { send: encodeHandshakeMessage(this.#ours({}, this.#peer.extras !== undefined)) }
     // Defensive: a server never sends its ack before our reply, but if bytes are already here, read them.
     if (this.#buffer.length > 0) return { ...step, ...this.receive(EMPTY) }
     return step
@@ -222,12 +235,16 @@ export class Wire2Handshake {
       idMin: client ? 0 : WIRE2_SERVER_ID_WINDOW,
       idMax: client ? Math.min(this.#idWindow - 1, WIRE2_CLIENT_ID_MAX) : 0xffff,
       rest,
+      extension: this.#sentExtras && this.#peer!.extras !== undefined,
     }
   }
 
-  #ours(meta: Record<string, unknown>): Record<string, unknown> {
+  #ours(meta: Record<string, unknown>, withExtras: boolean): Record<string, unknown> {
     const pv = this.#init.protocolVersion === undefined ? WIRE2_PROTOCOL_VERSION : this.#init.protocolVersion
-    if (this.#init.extras !== undefined) meta[WIRE2_META_EXTRAS_KEY] = this.#init.extras
+    if (withExtras && this.#init.extras !== undefined) {
+      meta[WIRE2_META_EXTRAS_KEY] = this.#init.extras
+      this.#sentExtras = true
+    }
     const out: Record<string, unknown> = { v: this.#init.version ?? WIRE2_VERSION }
     if (pv !== null) out.pv = pv
     out.meta = meta

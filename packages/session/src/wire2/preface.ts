@@ -2,6 +2,7 @@ import type { Socket } from 'node:net'
 import { FRAME_PROFILE_1_6, FRAME_PROFILE_2, type FrameProfile } from '@veltix/codec'
 import { DEFAULT_HANDSHAKE_TIMEOUT } from '../constants.js'
 import type { Wire2HandshakeInit, Wire2HandshakeResult } from './handshake.js'
+import { rememberWire2 } from './registry.js'
 import { detectServerWire, runWire2Handshake } from './socket.js'
 
 /** Called with each completed handshake (the socket is the one that becomes the `Connection`). */
@@ -10,9 +11,13 @@ export type Wire2HandshakeListener = (result: Wire2HandshakeResult, socket: Sock
 /** The handshake options a preface takes (the role is the preface's). */
 export type Wire2PrefaceInit = Omit<Wire2HandshakeInit, 'role'>
 
-/** Runs the handshake, puts the first frame bytes back for the transport's decoder. */
+/**
+ * Runs the handshake, puts the first frame bytes back for the transport's decoder, and records the result for
+ * the `Session` of the connection the socket becomes (its ids, whether our extension runs).
+ */
 async function handshake(socket: Socket, init: Wire2HandshakeInit, onDone?: Wire2HandshakeListener) {
   const result = await runWire2Handshake(socket, init)
+  rememberWire2(socket, result)
   if (result.rest.length > 0)
     socket.unshift(Buffer.from(result.rest.buffer, result.rest.byteOffset, result.rest.length))
   onDone?.(result, socket)

@@ -90,13 +90,16 @@ export class HandshakeDriver<I extends DriverInit = DriverInit> {
     }
   }
 
-  /** Starts with these capabilities: a server sends its HELLO now, a client waits for the server's. */
-  begin(capabilities: readonly HandshakeCapability[]): void {
+  /**
+   * Starts with these capabilities: a server sends its HELLO now (with `helloId`, default a random u32), a
+   * client waits for the server's.
+   */
+  begin(capabilities: readonly HandshakeCapability[], helloId?: number): void {
     this.#capabilities = capabilities
     const host = this.#host
     if (host.role !== 'server') return
     // A random id per connection: scoped to it, and not guessable from another connection's HELLO.
-    this.helloId = randomInt(0, 0x1_0000_0000)
+    this.helloId = helloId ?? randomInt(0, 0x1_0000_0000)
     let hello: Uint8Array
     try {
       let caps = this.init.capabilities
@@ -112,6 +115,29 @@ export class HandshakeDriver<I extends DriverInit = DriverInit> {
     }
     for (const c of capabilities) if (c.exchanged !== undefined) this.#hello = hello
     host.send(HELLO_CODE, this.helloId, hello)
+  }
+
+  /**
+   * The 2.x wire with a peer that sent no HELLO of ours (a Python peer): nothing is sent; the capabilities see
+   * what a reference peer's 1.6.3 handshake shows them (a block-less HELLO / HELLO_ACK), then the phases run.
+   */
+  beginWithoutHello(capabilities: readonly HandshakeCapability[], peerVersion: string): void {
+    this.#capabilities = capabilities
+    const host = this.#host
+    host.setPeer(peerVersion, null)
+    try {
+      const entries = this.#entries()
+      if (host.role === 'server') {
+        for (const c of capabilities) c.offer?.(entries, host)
+        const hello = encodeHelloPayload(host.protocolVersion, this.#block(entries))
+        const ack = encodeHelloPayload(host.protocolVersion, undefined)
+        for (const c of capabilities) c.exchanged?.(hello, ack, host)
+      } else for (const c of capabilities) c.accept?.(null, entries, host)
+    } catch (error) {
+      host.fail(toError(error), 'handshake-failed')
+      return
+    }
+    this.next()
   }
 
   /** A frame before the handshake is done (not a PING): true when the handshake took it. */
