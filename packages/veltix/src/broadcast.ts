@@ -6,12 +6,13 @@ import {
   type Request,
   WIRE2_HEADER_SIZE,
 } from '@veltix/codec'
+import { WIRE2_SERVER_ID_WINDOW } from '@veltix/session'
 import type { Peer, PeerOutbound } from './peer.js'
 
 /**
  * Sends one request to many peers (internal; the server's `broadcast`). The frame is encoded once, in the
- * server's wire (`protocol` '1.6': 22 bytes; '2': 15 bytes, id 0 unless the request has one of its own, as the
- * reference's broadcast), and handed to each peer's session (`Session.sendEncoded`): a plain session queues the
+ * server's wire (`protocol` '1.6': 22 bytes; '2': 15 bytes, id 32768 — the server's half — unless the request has one
+ * of its own), and handed to each peer's session (`Session.sendEncoded`): a plain session queues the
  * bytes as they are, an encrypted one seals them, and both count them in their stats. On '2' a session with
  * a link of ours in between (encryption, compression: they carry 1.6.3 inner frames) encodes its own.
  * Throws `FrameTooLargeError` up front (nothing sent) for a frame over `maxMessageSize`. Returns how many
@@ -34,7 +35,8 @@ export function broadcast(
   const code = request.type.code
   const wire2 = protocol === '2'
   const len = (wire2 ? WIRE2_HEADER_SIZE : HEADER_SIZE) + request.payload.length
-  const requestId = wire2 && request.generatedId ? 0 : request.id
+  // 2.x: the first id of the server's half (the reference sends 0, which a client's pending wait would take)
+  const requestId = wire2 && request.generatedId ? WIRE2_SERVER_ID_WINDOW : request.id
   const payload = request.payload
   let frame: Uint8Array | undefined
   let accepted = 0

@@ -399,8 +399,9 @@ export class Session {
   send(request: Request): boolean {
     const payload = request.payload
     // `sendFrame` inlined by hand: one call level less on the hottest path.
-    // 2.x: a plain send without an id of its own carries 0, as the reference's broadcast.
-    const id = request.generatedId && this.#ids !== undefined ? 0 : request.id
+    // 2.x: a plain send without an id of its own carries the first id of this side's half (a client 0, a
+    // server 32768), never one the peer could have pending: a 0 from a server was taken for a client's reply.
+    const id = request.generatedId && this.#ids !== undefined ? this.#ids.min : request.id
     const r = this.#out.send(request.type.code, id, payload)
     if (r !== 'ok' && r !== 'backpressure') return false
     const st = this.stats
