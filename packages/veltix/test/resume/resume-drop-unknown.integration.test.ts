@@ -13,12 +13,10 @@ import {
 } from '../../src/index.js'
 import { FaultProxy } from '../helpers/fault-proxy.js'
 import { Fixture, waitFor } from '../helpers.js'
+import { NUM, seq } from './numbered.js'
 
-const NUM = new MessageType(200, 'num')
 const STRAY = new MessageType(250, 'stray') // declared on the sender only
 const CUTS = 5
-
-const seq = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 
 describe.each([SocketCore.LOOP, SocketCore.WORKER])(
   'resume with dropped unknown types on the %s core',

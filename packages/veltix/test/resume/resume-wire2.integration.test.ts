@@ -9,25 +9,14 @@ import {
   type ClientInfo,
   type ConnectInfo,
   Events,
-  MessageType,
   Request,
   type Response,
   SocketCore,
 } from '../../src/index.js'
 import { Fixture, waitFor } from '../helpers.js'
+import { ASK, body, NUM, parse, seq } from './numbered.js'
 
-const NUM = new MessageType(200, 'num')
-const ASK = new MessageType(201, 'ask')
 const CUTS = 6
-
-const body = (n: number): string => `${n}:${String(n).repeat(3)}`
-function parse(text: string): number {
-  const [head, tail] = text.split(':')
-  const n = Number(head)
-  if (!Number.isInteger(n) || tail !== String(n).repeat(3)) throw new Error(`corrupted delivery: ${text}`)
-  return n
-}
-const seq = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 
 /** A byte-forwarding loopback proxy that can cut every live pair and keeps each pair's first bytes down. */
 class CutProxy {

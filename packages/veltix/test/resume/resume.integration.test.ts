@@ -9,7 +9,6 @@ import {
   Events,
   fingerprint,
   generateIdentity,
-  MessageType,
   Request,
   type Response,
   ResumeBufferFullError,
@@ -18,19 +17,9 @@ import {
 } from '../../src/index.js'
 import { FaultProxy } from '../helpers/fault-proxy.js'
 import { Fixture, waitFor } from '../helpers.js'
+import { ASK, body, NUM, parse, seq } from './numbered.js'
 
-const NUM = new MessageType(200, 'num')
-const ASK = new MessageType(201, 'ask')
 const CUTS = 22
-
-const body = (n: number): string => `${n}:${String(n).repeat(4)}`
-function parse(text: string): number {
-  const [head, tail] = text.split(':')
-  const n = Number(head)
-  if (!Number.isInteger(n) || tail !== String(n).repeat(4)) throw new Error(`corrupted delivery: ${text}`)
-  return n
-}
-const seq = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 
 describe.each([SocketCore.LOOP, SocketCore.WORKER])('resume on the %s core', (core) => {
   const fx = new Fixture(core)
