@@ -18,6 +18,11 @@ export interface SenderBackend<R> {
   send(request: Request, to: R | undefined): boolean
   /** Sends the same frame to each of `to` (open, distinct); returns how many accepted it. */
   broadcast(request: Request, to: R[]): number
+  /**
+   * Optional fast path of a broadcast without a list: sends to every open default target not in `skip`,
+   * iterating its own collection (no array or set per call).
+   */
+  broadcastAll?(request: Request, skip: ReadonlySet<R> | undefined): number
   /** Every recipient a broadcast without a list goes to. */
   defaultTargets(): Iterable<R>
 }
@@ -52,6 +57,18 @@ export class Sender {
    */
   broadcast(request: Request, targets?: Iterable<SendTarget>, except?: Iterable<SendTarget>): number {
     const b = this.#backend
+    if (targets === undefined && b.broadcastAll !== undefined) {
+      // To everyone: no list to build; a set only when there is something to leave out.
+      let skip: Set<unknown> | undefined
+      if (except !== undefined)
+        for (const t of except) {
+          const r = b.resolve(t)
+          if (r === undefined) continue
+          skip ??= new Set()
+          skip.add(r)
+        }
+      return b.broadcastAll(request, skip)
+    }
     const skip = new Set<unknown>()
     if (except !== undefined) for (const t of except) skip.add(b.resolve(t))
     const to: unknown[] = []

@@ -542,6 +542,16 @@ export class Server {
       },
       broadcast: (request, to) =>
         broadcast(request, to, this.config.maxMessageSize, this.#outbound, this.config.protocol),
+      broadcastAll: (request, skip) =>
+        broadcast(
+          request,
+          this.#peers.values(),
+          this.config.maxMessageSize,
+          this.#outbound,
+          this.config.protocol,
+          true,
+          skip,
+        ),
       defaultTargets: () => this.#livePeers(),
     }
   }

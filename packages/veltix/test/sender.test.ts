@@ -77,4 +77,30 @@ describe('Sender', () => {
     expect(texts(d)).toEqual([])
     for (const p of [a, b, c]) await p.local.close()
   })
+
+  it('a broadcast to everyone goes through broadcastAll: no list built, a skip set only for except', async () => {
+    const [a, b] = [pair(), pair()]
+    const calls: (Set<unknown> | undefined)[] = []
+    const backend: SenderBackend<Connection> = {
+      resolve: (t) => (t instanceof ClientInfo ? infos.get(t) : (t as Connection)),
+      closed: (conn) => conn.closed,
+      send: () => false,
+      broadcast: () => {
+        throw new Error('the list path must not run for a broadcast to everyone')
+      },
+      broadcastAll: (_req, skip) => {
+        calls.push(skip === undefined ? undefined : new Set(skip))
+        return 7
+      },
+      defaultTargets: () => [a.local, b.local],
+    }
+    const s = new Sender(backend as SenderBackend<unknown>)
+    expect(s.broadcast(new Request(CHAT, 'x'))).toBe(7)
+    expect(s.broadcast(new Request(CHAT, 'y'), undefined, [infoOf(b.local)])).toBe(7)
+    expect(s.broadcast(new Request(CHAT, 'z'), undefined, [])).toBe(7)
+    expect(calls).toEqual([undefined, new Set([b.local]), undefined])
+    // An explicit list still takes the list path.
+    expect(() => s.broadcast(new Request(CHAT, 'w'), [a.local])).toThrow(/list path/)
+    for (const p of [a, b]) await p.local.close()
+  })
 })

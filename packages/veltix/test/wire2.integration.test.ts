@@ -8,6 +8,7 @@ import {
   AuthenticationError,
   Client,
   ConfigError,
+  Events,
   HandshakeMessageError,
   MessageType,
   Request,
@@ -144,6 +145,33 @@ describe.each(['1.6', '2'] as const)("a Client 'auto' against a Server '%s'", (p
   })
 })
 
+describe("a Server '2' pushing while a client's sendAndWait is pending", () => {
+  it('plain sends and broadcasts are never taken for the reply (they carry an id of the server half)', async () => {
+    const server = fx.server({ protocol: '2' })
+    const held: Array<() => void> = []
+    server.route(ECHO, (r: Response, client) => {
+      held.push(() => server.send(new Request(ECHO, r.content, { requestId: r.id }), client))
+    })
+    server.registerMessageType(CHAT)
+    await server.start()
+    const client = fx.client(server)
+    const pushed: string[] = []
+    client.setCallback(Events.ON_RECV, (r: Response) => pushed.push(r.text()))
+    expect(await client.connect()).toBe(true)
+    const waits = [0, 1, 2].map((i) => client.sendAndWait(new Request(ECHO, `ask ${i}`), { timeout: 5000 }))
+    await waitFor(() => held.length === 3)
+    const [info] = server.getAllClients()
+    // the client's pending ids are 0, 1, 2: a push carrying any of them would complete a wait
+    for (let i = 0; i < 3; i++) expect(server.send(new Request(CHAT, `push ${i}`), info!)).toBe(true)
+    expect(server.broadcast(new Request(CHAT, 'all'))).toBe(1)
+    await waitFor(() => pushed.length === 4)
+    for (const answer of held) answer()
+    expect((await Promise.all(waits)).map((r) => r?.text())).toEqual(['ask 0', 'ask 1', 'ask 2'])
+    expect(pushed).toEqual(['push 0', 'push 1', 'push 2', 'all'])
+    expect(client.stats().pendingRequests).toBe(0)
+  })
+})
+
 describe("a Server '2' against a byte-level 2.0.0rc1 client replaying the golden transcript", () => {
   it('writes the reference-accepted hello, the ack, and the echo / PONG bytes the reference wrote', async () => {
     const server = echoServer({ protocol: '2' })
@@ -174,12 +202,15 @@ describe("a Server '2' against a byte-level 2.0.0rc1 client replaying the golden
     expect(ping.requestId).toBeGreaterThanOrEqual(32768)
     py.socket.write(encodeWire2Frame({ code: 1, requestId: ping.requestId, payload: new Uint8Array(0) }))
     expect(await rtt).toBeTypeOf('number')
-    // A broadcast is one 15-byte frame, id 0 (the reference's broadcast).
+    // A broadcast is one 15-byte frame carrying the first id of the server's half, 32768 (the reference sends 0,
+    // which a client's pending wait with id 0 would take for its reply); a plain send the same.
     expect(server.broadcast(new Request(CHAT, 'all'))).toBe(1)
-    await waitFor(() => py.frames.length === 4)
+    expect(server.send(new Request(CHAT, 'one'), info!)).toBe(true)
+    await waitFor(() => py.frames.length === 5)
     expect(encodeWire2Frame(py.frames[3]!).toString('hex')).toBe(
-      encodeWire2Frame({ code: 200, requestId: 0, payload: Buffer.from('all') }).toString('hex'),
+      encodeWire2Frame({ code: 200, requestId: 32768, payload: Buffer.from('all') }).toString('hex'),
     )
+    expect(py.frames[4]!.requestId).toBe(32768)
   })
 
   it('a bad magic from one client closes that connection only; the server keeps serving the others', async () => {

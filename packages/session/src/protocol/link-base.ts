@@ -67,6 +67,11 @@ export abstract class WrappingLink implements Connection {
     handler.decodeError?.(e)
   }
 
+  /** The inner connection closed, for `handler`. */
+  closedWith(info: CloseInfo, handler: ConnectionHandler): void {
+    handler.close(info)
+  }
+
   close(): Promise<void> {
     return this.inner.close()
   }
@@ -101,6 +106,6 @@ class InnerSide implements ConnectionHandler {
     this.handler.drain?.()
   }
   close(info: CloseInfo): void {
-    this.handler.close(info)
+    this.link.closedWith(info, this.handler)
   }
 }

@@ -6,7 +6,6 @@ import {
   HELLO,
   HELLO_ACK,
   MessageTypeRegistry,
-  nextRequestId,
   PING,
   PONG,
   type Request,
@@ -20,7 +19,7 @@ import { DEFAULT_PING_TIMEOUT, DEFAULT_PROTOCOL_VERSION, DEFAULT_REQUEST_TIMEOUT
 import { ConnectionClosedError, DuplicateRequestIdError, NotConnectedError } from '../errors.js'
 import type { Wire2HandshakeResult } from '../wire2/handshake.js'
 import type { RequestIdSpace } from '../wire2/request-ids.js'
-import { beginWire2, headerSizeOf, nextWire2Id, wire2Of } from '../wire2/session-wire.js'
+import { beginWire2, headerSizeOf, wire2Of } from '../wire2/session-wire.js'
 import type { AuthenticateInfo } from './handshake/auth.js'
 import { capabilitiesFor } from './handshake/capabilities.js'
 import type { HandshakeCapability } from './handshake/capability.js'
@@ -30,6 +29,7 @@ import type { SessionEncryptionInit } from './handshake/encryption.js'
 import type { ResumeHooks, ResumeOptions } from './handshake/resume.js'
 import { Heartbeat } from './heartbeat.js'
 import type { SecureLink } from './secure-link.js'
+import { freshRequestId, plainSendId, sendCounted, sendEncodedCounted } from './send-path.js'
 import { countDropped, newSessionStats, sharedKeys } from './session-stats.js'
 import type {
   HandshakeMode,
@@ -397,17 +397,15 @@ export class Session {
 
   /** Sends a request without waiting. True only if the connection accepted it ('ok' or 'backpressure'). */
   send(request: Request): boolean {
-    const payload = request.payload
-    // `sendFrame` inlined by hand: one call level less on the hottest path.
-    // 2.x: a plain send without an id of its own carries 0, as the reference's broadcast.
-    const id = request.generatedId && this.#ids !== undefined ? 0 : request.id
-    const r = this.#out.send(request.type.code, id, payload)
-    if (r !== 'ok' && r !== 'backpressure') return false
-    const st = this.stats
-    st.messagesOut++
-    if (request.type.code <= SYSTEM_CODE_MAX) st.systemOut++
-    st.bytesOut += this.#hdr + payload.length
-    return true
+    const r = sendCounted(
+      this.#out,
+      this.stats,
+      this.#hdr,
+      request.type.code,
+      plainSendId(request, this.#ids),
+      request.payload,
+    )
+    return r === 'ok' || r === 'backpressure'
   }
 
   /**
@@ -417,14 +415,7 @@ export class Session {
    * `maxMessageSize`.
    */
   sendFrame(code: number, requestId: number, payload: Uint8Array): SendResult {
-    const r = this.#out.send(code, requestId, payload)
-    if (r === 'ok' || r === 'backpressure') {
-      const st = this.stats
-      st.messagesOut++
-      if (code <= SYSTEM_CODE_MAX) st.systemOut++
-      st.bytesOut += this.#hdr + payload.length
-    }
-    return r
+    return sendCounted(this.#out, this.stats, this.#hdr, code, requestId, payload)
   }
 
   /**
@@ -432,13 +423,7 @@ export class Session {
    * as they are on a plain session, sealed on an encrypted one; counted in `stats` like any send.
    */
   sendEncoded(frames: Uint8Array, count = 1): SendResult {
-    const r = this.#out.sendEncoded(frames)
-    if (r === 'ok' || r === 'backpressure') {
-      const st = this.stats
-      st.messagesOut += count
-      st.bytesOut += frames.length
-    }
-    return r
+    return sendEncodedCounted(this.#out, this.stats, frames, count)
   }
 
   /**
@@ -451,7 +436,8 @@ export class Session {
   sendAndWait(request: Request, opts?: WaitOptions): Promise<Response | null> {
     const waits = this.#waitsOf()
     let id: number | Error = request.id
-    if (request.generatedId && (this.#ids !== undefined || waits.has(id))) id = this.#freshId(waits)
+    if (request.generatedId && (this.#ids !== undefined || waits.has(id)))
+      id = freshRequestId(this.#ids, waits)
     else if (waits.has(id)) return Promise.reject(new DuplicateRequestIdError(id))
     if (typeof id !== 'number') return Promise.reject(id) // RequestIdsExhaustedError
     if (this.#closed || this.connection.closed) return Promise.reject(new NotConnectedError())
@@ -470,19 +456,11 @@ export class Session {
   /** Sends PING and resolves the round trip in ms (monotonic, sub-ms), or null on timeout. Same errors as sendAndWait. */
   ping(opts?: WaitOptions): Promise<number | null> {
     const waits = this.#waitsOf()
-    const id = this.#freshId(waits)
+    const id = freshRequestId(this.#ids, waits)
     if (typeof id !== 'number') return Promise.reject(id)
     if (this.#closed || this.connection.closed) return Promise.reject(new NotConnectedError())
     const timeout = opts?.timeout ?? DEFAULT_PING_TIMEOUT
     return waits.request(this, PING_CODE, id, EMPTY, timeout, opts?.signal, true) as Promise<number | null>
-  }
-
-  /** An id no wait holds: the 2.x wire's next 16-bit one (or `RequestIdsExhaustedError`), else a fresh u32. */
-  #freshId(waits: Waits): number | Error {
-    if (this.#ids !== undefined) return nextWire2Id(this.#ids, waits)
-    let id = nextRequestId()
-    while (waits.has(id)) id = nextRequestId()
-    return id
   }
 
   /** The waits, created on the first one. */

@@ -1,12 +1,12 @@
 import type { Frame } from '@veltix/codec'
 import {
-  type Connection,
+  type CloseInfo,
   type ConnectionHandler,
   type ConnectionPairInit,
   createConnectionPair,
-  type FrameStats,
   type SendResult,
 } from '@veltix/transport'
+import { WrappingLink } from '../../src/protocol/link-base.js'
 
 /**
  * One side of the transport's in-memory pair (real encoding, CRC, order, close semantics), with what a test
@@ -14,60 +14,27 @@ import {
  * `handler` (the one set), `sendResult` (returned instead of sending, e.g. to force 'overflow') and
  * `closeWithoutError` (the close is reported without the pair's error, e.g. a reset with no `error`).
  */
-export class TappedConnection implements Connection {
-  readonly inner: Connection
+export class TappedConnection extends WrappingLink {
   readonly sent: Frame[] = []
   sendResult: SendResult | undefined = undefined
   closeWithoutError = false
   #handler: ConnectionHandler | undefined = undefined
 
-  constructor(inner: Connection) {
-    this.inner = inner
-  }
-
-  get id(): number {
-    return this.inner.id
-  }
-  get remoteAddress(): string {
-    return this.inner.remoteAddress
-  }
-  get remotePort(): number {
-    return this.inner.remotePort
-  }
-  get remoteFamily(): string {
-    return this.inner.remoteFamily
-  }
-  get localAddress(): string {
-    return this.inner.localAddress
-  }
-  get localPort(): number {
-    return this.inner.localPort
-  }
-  get closed(): boolean {
-    return this.inner.closed
-  }
-  get bufferedAmount(): number {
-    return this.inner.bufferedAmount
-  }
-  get stats(): Readonly<FrameStats> {
-    return this.inner.stats
-  }
   get handler(): ConnectionHandler | undefined {
     return this.#handler
   }
 
-  setHandler(handler: ConnectionHandler): void {
+  override setHandler(handler: ConnectionHandler): void {
     this.#handler = handler
-    if (!this.closeWithoutError) {
-      this.inner.setHandler(handler)
-      return
-    }
-    this.inner.setHandler({
-      frame: (f) => handler.frame(f),
-      decodeError: (e) => handler.decodeError?.(e),
-      drain: () => handler.drain?.(),
-      close: (info) => handler.close({ reason: info.reason }),
-    })
+    super.setHandler(handler)
+  }
+
+  receive(f: Frame, handler: ConnectionHandler): void {
+    handler.frame(f)
+  }
+
+  override closedWith(info: CloseInfo, handler: ConnectionHandler): void {
+    handler.close(this.closeWithoutError ? { reason: info.reason } : info)
   }
 
   send(code: number, requestId: number, payload: Uint8Array, timestamp?: number): SendResult {
@@ -82,14 +49,6 @@ export class TappedConnection implements Connection {
 
   sendEncoded(frames: Uint8Array): SendResult {
     return this.inner.sendEncoded(frames)
-  }
-
-  close(): Promise<void> {
-    return this.inner.close()
-  }
-
-  destroy(error?: Error): void {
-    this.inner.destroy(error)
   }
 }
 

@@ -6,6 +6,7 @@ import {
   HEADER_SIZE,
   MessageType,
   readFrameHeader,
+  UnknownMessageTypeError,
 } from '@veltix/codec'
 import type { Connection, ConnectionHandler, SendResult } from '@veltix/transport'
 import { ConnectionClosedError } from '../../errors.js'
@@ -196,6 +197,12 @@ export class ResumeLink extends WrappingLink {
     // A frame dropped for a bad CRC would shift the count both sides resume from (one delivered twice, one
     // lost): the link is cut instead, so the replay sends it again, intact.
     if (e instanceof ChecksumMismatchError && this.state.link === this) this.#host.fail(e, 'protocol-error')
+    // A frame of a type this side does not declare, dropped on purpose (`unknownMessageTypes: 'drop'`): the peer
+    // numbered it, so it counts as delivered, or every later frame would be replayed from one too early.
+    else if (e instanceof UnknownMessageTypeError && numbered(e.messageCode) && this.state.link === this) {
+      this.state.inbound.delivered++
+      this.#acks.delivered(e.size)
+    }
   }
 
   receive(f: Frame, handler: ConnectionHandler): void {
