@@ -62,6 +62,11 @@ interface Step {
 class Lane<C> extends DispatchQueue {
   readonly queue: DispatchQueue
   readonly client: C
+  /** A message's hooks run inline now (outside the router): messages arriving meanwhile wait in `later`. */
+  inline = false
+  later: Response[] | undefined = undefined
+  /** The pending hook of the message handed to the router to hold the lane (read once by the callback). */
+  hold: unknown = undefined
   constructor(queue: DispatchQueue, client: C) {
     super()
     this.queue = queue
@@ -125,6 +130,12 @@ export class PluginHost<C> {
       },
     })
     this.#router.setReceiveCallback((response, lane) => {
+      const held = lane.hold
+      if (held !== undefined) {
+        // An inline run went async: the lane waits for it here, so later messages queue behind it.
+        lane.hold = undefined
+        return (held as Promise<unknown>).then(this.#settled, this.#settled)
+      }
       const out = this.#steps(this.#plan(response), 0, response, lane)
       if (!isThenable(out)) {
         this.#left()
@@ -226,8 +237,33 @@ export class PluginHost<C> {
       this.#last = lane
     }
     if (lane.closed) return
-    this.#pending++
-    this.#router.dispatch(lane, response, lane)
+    if (lane.inline) {
+      // Re-entrant (a hook caused a message of the same connection): after the one running now.
+      if (lane.later === undefined) lane.later = [response]
+      else lane.later.push(response)
+      return
+    }
+    if (lane.active !== 0 || lane.size !== 0) {
+      // An async hook holds the lane: wait behind it, in order.
+      this.#pending++
+      this.#router.dispatch(lane, response, lane)
+      return
+    }
+    // The lane is idle: the hooks run inline, no router job. Only when one returns a promise does the lane
+    // take the message (held by that promise), so per-connection order is kept exactly.
+    lane.inline = true
+    const out = this.#steps(this.#plan(response), 0, response, lane)
+    lane.inline = false
+    if (isThenable(out) && !lane.closed) {
+      lane.hold = out
+      this.#pending++
+      this.#router.dispatch(lane, response, lane)
+    }
+    const later = lane.later
+    if (later !== undefined) {
+      lane.later = undefined
+      for (const r of later) this.message(lane.queue, r, lane.client)
+    }
   }
 
   /** OUTBOUND: an application message was handed to `client`'s connection. */

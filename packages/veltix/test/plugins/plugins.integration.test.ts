@@ -264,6 +264,38 @@ describe.each([SocketCore.LOOP])('plugins on the %s core', (core) => {
     expect(order).toEqual(['start:0', 'end:0', 'start:2', 'end:2', 'start:4', 'end:4'])
   })
 
+  it('a sync OBSERVE followed by an async one on the same connection, mixed types: order is kept exactly', async () => {
+    const { server, client, got } = await pair()
+    const seen: string[] = []
+    // CHAT: observed synchronously (the inline path); FILE: observed by an async hook (the lane holds).
+    const sync = new Recorder('sync', [], (r) => {
+      seen.push(`sync:${r.text()}`)
+    })
+    const slow = new Recorder('slow', [], async (r) => {
+      seen.push(`slow:${r.text()}`)
+      await new Promise((res) => setTimeout(res, r.text() === '1' ? 30 : 1))
+    })
+    server.attach(CHAT, sync, AttachMode.OBSERVE)
+    server.attach(FILE, slow, AttachMode.OBSERVE)
+    const types = [CHAT, FILE, CHAT, CHAT, FILE, CHAT, FILE, FILE, CHAT, CHAT]
+    for (const [i, t] of types.entries()) client.send(new Request(t, String(i)))
+    await waitFor(() => got.length === types.length)
+    expect(got).toEqual(types.map((t, i) => `${t === CHAT ? 'chat' : 'file'}:${i}`))
+    expect(seen).toEqual(types.map((t, i) => `${t === CHAT ? 'sync' : 'slow'}:${i}`))
+  })
+
+  it('a sync OBSERVE hook that throws loses no message and is counted', async () => {
+    const { server, client, got } = await pair()
+    const thrower = new Recorder('thrower', [], (r) => {
+      if (Number(r.text()) % 2 === 0) throw new Error('sync boom')
+    })
+    server.attach(CHAT, thrower, AttachMode.OBSERVE)
+    for (let i = 0; i < 6; i++) client.send(new Request(CHAT, String(i)))
+    await waitFor(() => got.length === 6)
+    expect(got).toEqual(['chat:0', 'chat:1', 'chat:2', 'chat:3', 'chat:4', 'chat:5'])
+    expect(server.stats().pluginErrors).toBe(3)
+  })
+
   it('unregister during traffic: the plugin stops seeing messages, nothing is lost', async () => {
     const { server, client, got } = await pair()
     const p = new Recorder('drop-odd', [], (r, _c, next) => {
